@@ -1,0 +1,12 @@
+"""Per-call facts a handler can ask for by annotating a parameter with ``CallContext``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    request_id: str
+    """The HTTP request's X-Request-ID, shared by every call of a batch."""
+    method: str
