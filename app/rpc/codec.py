@@ -1,0 +1,93 @@
+"""JSON in and out, exactly, with orjson.
+
+orjson reads integers beyond 64 bits as floats, which silently changes them, and writes NaN
+and Infinity as null. Both are refused here instead. The checks are arranged so that normal
+requests pay only for a couple of ``bytes.count``/``re.search`` scans at C speed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+from app.rpc.errors import ParseError, TooDeeplyNested
+from app.rpc.types import INT_MAX, INT_MIN
+
+_LONG_DIGIT_RUN = re.compile(rb"\d{19}")
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|(-?\d+)(\.\d+)?([eE][+-]?\d+)?')
+
+
+def decode(body: bytes, max_depth: int) -> Any:
+    """Parse a request body, refusing what cannot be represented exactly or nests too deep."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in exc.msg:
+            raise _too_deep(max_depth) from None
+        raise ParseError(
+            data={"problem": exc.msg, "line": exc.lineno, "column": exc.colno, "position": exc.pos}
+        ) from None
+    if _LONG_DIGIT_RUN.search(body) is not None:
+        _check_integer_range(body)
+    if (
+        body.count(b"[") + body.count(b"{") > max_depth
+        and type(value) in (list, dict)
+        and _deeper_than(value, max_depth)
+    ):
+        raise _too_deep(max_depth)
+    return value
+
+
+def encode(value: Any) -> bytes:
+    """Serialize a result; raise ``TypeError`` or ``ValueError`` if it cannot be sent exactly."""
+    if type(value) is float and not math.isfinite(value):
+        raise ValueError("non-finite float in result")
+    return orjson.dumps(value, default=_default)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _check_integer_range(body: bytes) -> None:
+    # Only reached when a run of 19+ digits appears; tokenize properly so digits inside
+    # strings (card numbers, ids) are not mistaken for numbers.
+    for match in _TOKEN.finditer(body):
+        digits, fraction, exponent = match.groups()
+        if digits is None or fraction is not None or exponent is not None:
+            continue
+        if not INT_MIN <= int(digits) <= INT_MAX:
+            raise ParseError(
+                data={
+                    "problem": "integer outside the 64-bit range this server reads exactly; "
+                    "send it as a string",
+                    "position": match.start(),
+                    "min": INT_MIN,
+                    "max": INT_MAX,
+                }
+            )
+
+
+def _deeper_than(value: list[Any] | dict[str, Any], limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if type(node) is dict else node:
+            if type(child) is list or type(child) is dict:
+                stack.append((child, depth + 1))
+    return False
+
+
+def _too_deep(limit: int) -> TooDeeplyNested:
+    return TooDeeplyNested(data={"limit": limit})

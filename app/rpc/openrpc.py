@@ -1,0 +1,123 @@
+"""The OpenRPC document, built from the registry: names and docs from docstrings, params
+and results as JSON Schema from type hints, errors and examples from each declaration.
+
+It is built once at start-up and served as is by ``rpc.discover`` and ``GET /openrpc.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
+
+from app.rpc.namespace import Example, Method
+from app.rpc.registry import Entry, Registry
+
+OPENRPC_VERSION = "1.3.2"
+_REF_TEMPLATE = "#/components/schemas/{model}"
+_REF_PREFIX = _REF_TEMPLATE.removesuffix("{model}")
+
+
+def build(registry: Registry, version: str) -> dict[str, Any]:
+    """The OpenRPC document describing every method in ``registry``."""
+    entries = list(registry)
+    inputs: list[tuple[tuple[str, str], JsonSchemaMode, TypeAdapter[Any]]] = []
+    for entry in entries:
+        inputs.append(((entry.name, "params"), "validation", TypeAdapter(entry.binder.model)))
+        inputs.append(((entry.name, "result"), "serialization", TypeAdapter(entry.result_type)))
+    schemas, definitions = TypeAdapter.json_schemas(inputs, ref_template=_REF_TEMPLATE)
+    shared = definitions.get("$defs", {})
+    methods = []
+    for entry in entries:
+        params = schemas[((entry.name, "params"), "validation")]
+        if "$ref" in params:  # the params model itself: split into descriptors, not shared
+            params = shared.pop(params["$ref"].removeprefix(_REF_PREFIX))
+        result = schemas[((entry.name, "result"), "serialization")]
+        methods.append(_method(entry, params, result))
+    return {
+        "openrpc": OPENRPC_VERSION,
+        "info": {
+            "title": "rpc-hub",
+            "version": version,
+            "description": (
+                "JSON-RPC 2.0 over HTTP POST /rpc. Standard errors: -32700 parse error, "
+                "-32600 invalid request, -32601 method not found, -32602 invalid params "
+                "(data lists each bad field), -32603 internal error (data holds a correlation "
+                "id); -32000 to -32099 are server and policy errors."
+            ),
+            "license": {"name": "MIT"},
+        },
+        "servers": [{"name": "this server", "url": "/rpc"}],
+        "methods": methods,
+        "components": {"schemas": dict(sorted(shared.items()))},
+    }
+
+
+def discover(document: dict[str, Any]) -> Method:
+    """The built-in ``rpc.discover`` method, answering with the pre-serialized document."""
+    payload = orjson.Fragment(orjson.dumps(document))
+
+    async def discover() -> dict[str, Any]:
+        """Return this server's OpenRPC document."""
+        return payload  # type: ignore[return-value]
+
+    return Method(discover, idempotent=True)
+
+
+def _method(entry: Entry, params: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    declared = entry.declared
+    method: dict[str, Any] = {"name": entry.name, "summary": entry.summary}
+    if entry.description:
+        method["description"] = entry.description
+    method["params"] = _descriptors(params)
+    method["result"] = {"name": "result", "schema": result}
+    if declared.errors:
+        method["errors"] = [
+            {"code": error.code, "message": error.message}
+            for error in sorted(declared.errors, key=lambda error: error.code)
+        ]
+    if declared.examples:
+        method["examples"] = [_example(entry, example) for example in declared.examples]
+    method["paramStructure"] = entry.binder.param_structure
+    if declared.deprecated:
+        method["deprecated"] = True
+    if declared.idempotent:
+        method["x-idempotent"] = True
+    return method
+
+
+def _descriptors(params: dict[str, Any]) -> list[dict[str, Any]]:
+    required = set(params.get("required", ()))
+    descriptors = []
+    for name, schema in params.get("properties", {}).items():
+        schema = {key: value for key, value in schema.items() if key != "title"}
+        descriptor: dict[str, Any] = {"name": name}
+        if "description" in schema:
+            descriptor["description"] = schema.pop("description")
+        descriptor["required"] = name in required
+        descriptor["schema"] = schema
+        descriptors.append(descriptor)
+    return descriptors
+
+
+def _example(entry: Entry, example: Example) -> dict[str, Any]:
+    params = example.params
+    if isinstance(params, list):
+        params = named_params(entry, params)
+    pairing: dict[str, Any] = {"name": example.name}
+    if example.summary:
+        pairing["summary"] = example.summary
+    pairing["params"] = [{"name": name, "value": value} for name, value in params.items()]
+    pairing["result"] = {"name": "result", "value": example.result}
+    return pairing
+
+
+def named_params(entry: Entry, params: list[Any]) -> dict[str, Any]:
+    """Positional example params, by name (OpenRPC examples are always named)."""
+    binder = entry.binder
+    named = dict(zip(binder.positional, params, strict=False))
+    if binder.var_positional is not None:
+        named[binder.var_positional] = params[len(binder.positional) :]
+    return named
