@@ -1,0 +1,51 @@
+"""Run the server as a process: listen, and on SIGTERM or SIGINT shut down gracefully.
+
+Shutdown order: /readyz turns 503 (the store drains, long-polls return), an optional
+drain delay lets load balancers notice, the listener closes, in-flight calls get up to
+``shutdown_timeout_s`` to finish, then the store closes and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web, web_response
+
+from app import __version__
+from app.keys import STORE
+from app.server import create_app
+from app.settings import Settings
+from app.transport.middleware import SERVER_NAME
+
+log = logging.getLogger("app.serve")
+
+
+async def serve(settings: Settings) -> None:
+    # Our middleware names the server on every response it sees, but aiohttp answers
+    # malformed HTTP itself, with a Server header that names Python's and aiohttp's versions.
+    # That default is a module constant read at send time; this process owns it.
+    web_response.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]
+    app = create_app(settings)
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=settings.shutdown_timeout_s
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        log.info("rpc-hub %s serving on http://%s:%s/rpc", __version__, host, port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        log.info("shutting down: draining for %ss", settings.drain_delay_s)
+        app[STORE].drain()
+        if settings.drain_delay_s:
+            await asyncio.sleep(settings.drain_delay_s)
+    finally:
+        await runner.cleanup()
+    log.info("stopped")

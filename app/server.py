@@ -1,0 +1,83 @@
+"""The application factory: everything the server is made of, assembled in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from app import __version__
+from app.keys import CORS, DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORE
+from app.logs import CallLog
+from app.plugins import load_namespaces
+from app.rpc import openrpc
+from app.rpc.dispatch import CallRecorder, Dispatcher, Limits
+from app.rpc.namespace import Namespace
+from app.rpc.registry import Registry
+from app.settings import Settings
+from app.store import Store
+from app.transport.cors import CorsPolicy
+from app.transport.http import routes
+from app.transport.middleware import edge
+from handlers import NAMESPACES
+
+
+def build_api(
+    settings: Settings, namespaces: Sequence[Namespace] | None = None
+) -> tuple[Registry, dict[str, Any]]:
+    """Every method the server offers (namespaces, plugins, ``rpc.discover``) and its OpenRPC."""
+    if namespaces is None:
+        namespaces = (*NAMESPACES, *load_namespaces(settings.plugins))
+    registry = Registry(namespaces, injectable=(Store, Settings))
+    document = openrpc.build(registry, __version__)
+    registry.add_builtin(openrpc.discover(document))
+    return registry, document
+
+
+def create_app(
+    settings: Settings, namespaces: Sequence[Namespace] | None = None
+) -> web.Application:
+    """A fresh application with its own store; ``namespaces`` replaces the default set."""
+    registry, document = build_api(settings, namespaces)
+    cors = CorsPolicy.from_origins(settings.cors_origins)
+    store = Store(settings)
+    dispatcher = Dispatcher(
+        registry,
+        Limits(
+            max_batch=settings.max_batch,
+            max_depth=settings.max_depth,
+            call_timeout_s=settings.call_timeout_s,
+            batch_concurrency=settings.batch_concurrency,
+        ),
+        resources={Store: store, Settings: settings},
+        on_call=_call_recorder(settings),
+    )
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[edge(cors)])
+    app[SETTINGS] = settings
+    app[REGISTRY] = registry
+    app[OPENRPC_JSON] = orjson.dumps(document)
+    app[CORS] = cors
+    app[STORE] = store
+    app[DISPATCHER] = dispatcher
+    app.cleanup_ctx.append(_store_lifecycle)
+    app.add_routes(routes)
+    return app
+
+
+async def _store_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    store = app[STORE]
+    await store.open()
+    yield
+    await store.close()
+
+
+def _call_recorder(settings: Settings) -> CallRecorder:
+    if settings.call_log and settings.log_level in ("debug", "info"):
+        return CallLog(settings.log_format)
+    return _ignore
+
+
+def _ignore(request_id: str, method: str, duration_s: float, code: int | None) -> None:
+    pass

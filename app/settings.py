@@ -1,0 +1,137 @@
+"""Typed settings: one frozen dataclass, filled from flags, then ``RPC_*`` variables, then defaults.
+
+Each field declares its help text once; the command-line flags, the environment variable
+names and the README's settings table are all derived from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, TypeAdapter
+
+ENV_PREFIX = "RPC_"
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+StrList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+def setting(default: Any, help: str) -> Any:
+    """A settings field with its help text (shown by ``--help`` and in README)."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Listening
+    host: str = setting("127.0.0.1", "Interface to listen on. The Docker image sets 0.0.0.0.")
+    port: Annotated[int, Field(ge=0, le=65535)] = setting(8080, "TCP port (0 picks a free one).")
+
+    # Logging
+    log_format: Literal["text", "json"] = setting("text", "Log line format.")
+    log_level: LogLevel = setting("info", "Lowest level logged.")
+    call_log: bool = setting(True, "Log one line per call: request id, method, duration, outcome.")
+
+    # Browsers
+    cors_origins: StrList = setting(
+        (), "Origins allowed to call from a browser: a comma-separated list, or *."
+    )
+
+    # Limits
+    max_body_bytes: Annotated[int, Field(ge=1024)] = setting(
+        1024 * 1024, "Largest request body, in bytes; larger ones get HTTP 413."
+    )
+    max_batch: Annotated[int, Field(ge=1)] = setting(100, "Most requests in one batch.")
+    max_depth: Annotated[int, Field(ge=2, le=1000)] = setting(32, "Deepest JSON nesting accepted.")
+    call_timeout_s: Annotated[float, Field(gt=0)] = setting(
+        10.0, "Seconds a call may run before it is cancelled and answered with -32004."
+    )
+    batch_concurrency: Annotated[int, Field(ge=1)] = setting(
+        16, "Most items of one batch waiting on I/O at the same time."
+    )
+
+    # Shutdown
+    shutdown_timeout_s: Annotated[float, Field(ge=0)] = setting(
+        8.0, "Seconds in-flight calls get to finish after SIGTERM (Docker allows 10)."
+    )
+    drain_delay_s: Annotated[float, Field(ge=0)] = setting(
+        0.0, "Seconds /readyz reports 503 before the listener closes, for load balancers."
+    )
+
+    # Extension
+    plugins: StrList = setting(
+        (), "Extra namespaces to serve, as comma-separated module:attribute references."
+    )
+
+
+_ADAPTER = TypeAdapter(Settings)
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_HINTS = typing.get_type_hints(Settings, include_extras=True)
+
+
+def env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def flag_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add a flag for every setting; unset flags fall back to the environment, then defaults."""
+    for name, spec in _FIELDS.items():
+        hint = _base_type(_HINTS[name])
+        text = f"{spec.metadata['help']} [{env_name(name)}, default: {_show(spec.default)}]"
+        kwargs: dict[str, Any] = {"dest": name, "default": None, "help": text}
+        if hint is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif typing.get_origin(hint) is Literal:
+            kwargs["choices"] = typing.get_args(hint)
+        parser.add_argument(flag_name(name), **kwargs)
+
+
+def load(
+    args: argparse.Namespace | None = None, environ: Mapping[str, str] = os.environ
+) -> Settings:
+    """Settings from flags, then the environment, then defaults; raise ValueError if invalid."""
+    raw: dict[str, Any] = {}
+    for name in _FIELDS:
+        value = getattr(args, name, None) if args is not None else None
+        if value is None:
+            value = environ.get(env_name(name))
+        if value is not None:
+            raw[name] = value
+    return _ADAPTER.validate_python(raw)
+
+
+def table() -> list[tuple[str, str, str, str]]:
+    """(flag, environment variable, default, help) for each setting, for the README."""
+    return [
+        (flag_name(name), env_name(name), _show(spec.default), spec.metadata["help"])
+        for name, spec in _FIELDS.items()
+    ]
+
+
+def _base_type(hint: Any) -> Any:
+    return typing.get_args(hint)[0] if typing.get_origin(hint) is Annotated else hint
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(value) or "(none)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)

@@ -1,0 +1,36 @@
+"""The shared state behind every handler.
+
+``Store`` gathers one sub-store per domain. Each operation on a sub-store is atomic: the
+in-memory backend never awaits inside a critical section, so a handler sees each operation
+happen all at once, and a networked backend can later replace a sub-store without
+touching handlers.
+"""
+
+from __future__ import annotations
+
+from app.settings import Settings
+
+
+class Store:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._open = False
+        self._draining = False
+
+    async def open(self) -> None:
+        self._open = True
+
+    def drain(self) -> None:
+        """The server is stopping: refuse to look ready, and let long-polls return early."""
+        self._draining = True
+
+    async def close(self) -> None:
+        self._open = False
+
+    @property
+    def ready(self) -> bool:
+        return self._open and not self._draining
+
+    @property
+    def draining(self) -> bool:
+        return self._draining

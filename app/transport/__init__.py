@@ -1,0 +1,1 @@
+"""HTTP transport: routes and middleware around the protocol engine. Bytes in, bytes out."""
