@@ -1,0 +1,8 @@
+"""One module per namespace. Each exports ``namespace``; the app serves those listed here."""
+
+from __future__ import annotations
+
+from app.rpc.namespace import Namespace
+from handlers import calc
+
+NAMESPACES: tuple[Namespace, ...] = (calc.namespace,)
