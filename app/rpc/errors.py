@@ -29,13 +29,13 @@ can raise these without depending on the protocol engine.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 
 class RPCError(Exception):
     """An error that is sent to the client as a JSON-RPC error object."""
 
-    code: ClassVar[int]
+    code: int
     message: str = "Error"
 
     def __init__(self, message: str | None = None, *, data: Any = None) -> None:

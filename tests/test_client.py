@@ -1,0 +1,138 @@
+"""The Python client against a real server on a loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from app.client import Client, RemoteError
+from app.rpc.errors import InvalidParams, InvalidRequest, MethodNotFound
+from app.server import create_app
+from app.settings import Settings
+from handlers import NAMESPACES
+from handlers.calc import DivisionByZero
+from tests.support import Probe
+
+
+@pytest.fixture
+async def url(aiohttp_server: Any, probe: Probe) -> str:
+    server = await aiohttp_server(create_app(Settings(), (*NAMESPACES, probe.namespace)))
+    return f"http://127.0.0.1:{server.port}/rpc"
+
+
+@pytest.fixture
+async def client(url: str) -> AsyncIterator[Client]:
+    async with Client(url, errors=[DivisionByZero]) as client:
+        yield client
+
+
+async def test_calls_by_position_and_by_name(client: Client) -> None:
+    assert await client.call("calc.add", 2, 3) == 5
+    assert await client.call("calc.subtract", minuend=42, subtrahend=23) == 19
+    assert await client.call("calc.get_data") == ["hello", 5]
+
+
+async def test_params_are_positional_or_named_not_both(client: Client) -> None:
+    with pytest.raises(TypeError):
+        await client.call("calc.add", 1, b=2)
+
+
+async def test_errors_are_typed_exceptions_with_code_and_data(client: Client) -> None:
+    with pytest.raises(MethodNotFound) as not_found:
+        await client.call("calc.nope")
+    assert not_found.value.code == -32601
+    with pytest.raises(InvalidParams) as invalid:
+        await client.call("calc.add", 1, "x")
+    assert invalid.value.data[0]["path"] == "b"
+    with pytest.raises(DivisionByZero) as domain:
+        await client.call("calc.divide", 1, 0)
+    assert domain.value.data == {"dividend": 1}
+
+
+async def test_unknown_domain_codes_become_remote_errors(url: str) -> None:
+    async with Client(url) as client:
+        with pytest.raises(RemoteError) as error:
+            await client.call("calc.divide", 1, 0)
+    assert (error.value.code, error.value.message) == (1001, "Division by zero")
+
+
+async def test_notify_sends_and_returns_nothing(client: Client, probe: Probe) -> None:
+    assert await client.notify("probe.count") is None
+    assert probe.calls == 1
+
+
+async def test_batch_resolves_each_future(client: Client, probe: Probe) -> None:
+    async with client.batch() as batch:
+        total = batch.call("calc.sum", 1, 2, 4)
+        divided = batch.call("calc.divide", dividend=1, divisor=0)
+        batch.notify("probe.count")
+    assert total.result() == 7
+    assert isinstance(divided.exception(), DivisionByZero)
+    assert probe.calls == 1
+
+
+async def test_a_refused_batch_raises(url: str) -> None:
+    async with Client(url) as client:
+        with pytest.raises(InvalidRequest, match="Batch too large"):
+            async with client.batch() as batch:
+                futures = [batch.call("calc.add", i, i) for i in range(101)]
+    assert all(future.cancelled() for future in futures)
+
+
+@pytest.fixture
+async def flaky_url(aiohttp_server: Any, url: str) -> tuple[str, list[int]]:
+    """A proxy to the real server that drops the connection on the first request."""
+    attempts: list[int] = []
+
+    async def flaky(request: web.Request) -> web.StreamResponse:
+        attempts.append(1)
+        if len(attempts) == 1:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                url, data=await request.read(), headers={"Content-Type": "application/json"}
+            ) as upstream,
+        ):
+            return web.Response(body=await upstream.read(), content_type="application/json")
+
+    proxy = web.Application()
+    proxy.router.add_post("/rpc", flaky)
+    server = await aiohttp_server(proxy)
+    return f"http://127.0.0.1:{server.port}/rpc", attempts
+
+
+async def test_connection_errors_are_retried_only_when_safe(
+    flaky_url: tuple[str, list[int]],
+) -> None:
+    url, attempts = flaky_url
+    async with Client(url, backoff_s=0.001) as client:
+        with pytest.raises(aiohttp.ClientError):
+            await client.call("calc.add", 1, 2)  # not known to be idempotent: not repeated
+        assert len(attempts) == 1
+        assert await client.call("calc.add", 1, 2) == 3
+
+
+async def test_idempotent_calls_are_retried(flaky_url: tuple[str, list[int]]) -> None:
+    url, attempts = flaky_url
+    async with Client(url, backoff_s=0.001, idempotent={"calc.add"}) as client:
+        assert await client.call("calc.add", 1, 2) == 3
+    assert len(attempts) == 2
+
+
+async def test_discover_learns_idempotent_methods(client: Client) -> None:
+    document = await client.discover()
+    assert "calc.add" in client.idempotent
+    assert document["info"]["title"] == "rpc-hub"
+
+
+async def test_retry_gives_up_after_its_budget() -> None:
+    async with Client("http://127.0.0.1:1/rpc", retries=2, backoff_s=0.001) as client:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await client.call("calc.add", 1, 2, retry=True)
