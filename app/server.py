@@ -9,6 +9,7 @@ import orjson
 from aiohttp import web
 
 from app import __version__
+from app.clock import Clock
 from app.keys import CORS, DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORE
 from app.logs import CallLog
 from app.plugins import load_namespaces
@@ -37,12 +38,18 @@ def build_api(
 
 
 def create_app(
-    settings: Settings, namespaces: Sequence[Namespace] | None = None
+    settings: Settings,
+    namespaces: Sequence[Namespace] | None = None,
+    *,
+    clock: Clock | None = None,
 ) -> web.Application:
-    """A fresh application with its own store; ``namespaces`` replaces the default set."""
+    """A fresh application with its own store.
+
+    ``namespaces`` replaces the default set; ``clock`` lets tests move time instead of waiting.
+    """
     registry, document = build_api(settings, namespaces)
     cors = CorsPolicy.from_origins(settings.cors_origins)
-    store = Store(settings)
+    store = Store(settings, clock)
     dispatcher = Dispatcher(
         registry,
         Limits(

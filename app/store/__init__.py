@@ -8,12 +8,14 @@ touching handlers.
 
 from __future__ import annotations
 
+from app.clock import Clock, SystemClock
 from app.settings import Settings
 
 
 class Store:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        self.clock = clock or SystemClock()
         self._open = False
         self._draining = False
 
