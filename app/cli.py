@@ -1,48 +1,69 @@
-"""The ``rpc-hub`` command: serve | openrpc."""
+"""The ``rpc-hub`` command. Each subcommand is one entry of ``COMMANDS``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import orjson
 from pydantic import ValidationError
 
 from app import __version__, logs, settings
+from app.settings import Settings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rpc-hub", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"rpc-hub {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
-    serve = commands.add_parser("serve", help="run the JSON-RPC server")
-    settings.add_arguments(serve)
 
-    document = commands.add_parser("openrpc", help="print the OpenRPC document")
-    settings.add_arguments(document)
+def _serve(args: argparse.Namespace) -> int:
+    from app.serve import serve
 
-    args = parser.parse_args(argv)
-    try:
-        config = settings.load(args)
-    except ValidationError as exc:
-        parser.error(_settings_errors(exc))
-    if args.command == "serve":
-        from app.serve import serve as run
-
-        logs.configure(config.log_format, config.log_level)
-        asyncio.run(run(config))
-        return 0
-    from app.server import build_api
-
-    _, spec = build_api(config)
-    sys.stdout.write(orjson.dumps(spec, option=orjson.OPT_INDENT_2).decode() + "\n")
+    config = _settings(args)
+    logs.configure(config.log_format, config.log_level)
+    asyncio.run(serve(config))
     return 0
 
 
-def _settings_errors(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{settings.flag_name(str(error['loc'][0]))}: {error['msg']}" for error in exc.errors()
-    )
+def _openrpc(args: argparse.Namespace) -> int:
+    from app.server import build_api
+
+    _, document = build_api(_settings(args))
+    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 0
+
+
+COMMANDS = [
+    Command("serve", "run the JSON-RPC server", settings.add_arguments, _serve),
+    Command("openrpc", "print the OpenRPC document", settings.add_arguments, _openrpc),
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rpc-hub", description="A JSON-RPC 2.0 server and tools.")
+    parser.add_argument("--version", action="version", version=f"rpc-hub {__version__}")
+    subcommands = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        sub = subcommands.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(sub)
+        sub.set_defaults(run=command.run, parser=sub)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return settings.load(args)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{settings.flag_name(str(error['loc'][0]))}: {error['msg']}" for error in exc.errors()
+        )
+        parser: argparse.ArgumentParser = args.parser
+        parser.error(problems)
