@@ -8,6 +8,7 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
+from app.clock import Clock
 from app.rpc.namespace import Namespace
 from app.server import create_app
 from app.settings import Settings
@@ -30,13 +31,20 @@ def probe() -> Probe:
 
 @pytest.fixture
 def make_client(aiohttp_client: Any, probe: Probe) -> MakeClient:
-    """Build a fresh app (with the probe namespace) from settings overrides, and a client."""
+    """Build a fresh app (with the probe namespace) from settings overrides, and a client.
 
-    async def make(namespaces: Sequence[Namespace] | None = None, **overrides: Any) -> Client:
+    Pass ``clock=ManualClock()`` to move time in a test instead of waiting for it.
+    """
+
+    async def make(
+        namespaces: Sequence[Namespace] | None = None,
+        clock: Clock | None = None,
+        **overrides: Any,
+    ) -> Client:
         settings = dataclasses.replace(Settings(), **overrides)
         if namespaces is None:
             namespaces = (*NAMESPACES, probe.namespace)
-        client: Client = await aiohttp_client(create_app(settings, namespaces))
+        client: Client = await aiohttp_client(create_app(settings, namespaces, clock=clock))
         return client
 
     return make
