@@ -76,6 +76,11 @@ class Settings:
         (), "Extra namespaces to serve, as comma-separated module:attribute references."
     )
 
+    # Administration
+    admin_token: str | None = setting(
+        None, "Bearer token for admin methods (Authorization header). Unset: they are refused."
+    )
+
 
 _ADAPTER = TypeAdapter(Settings)
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
@@ -134,4 +139,6 @@ def _show(value: Any) -> str:
         return ",".join(value) or "(none)"
     if isinstance(value, bool):
         return str(value).lower()
+    if value is None:
+        return "(none)"
     return str(value)

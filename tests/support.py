@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from app.auth import require_admin
 from app.rpc.context import CallContext
 from app.rpc.namespace import Method, Namespace
+from app.settings import Settings
 
 
 class Probe:
@@ -36,6 +38,7 @@ class Probe:
                 Method(self.context),
                 Method(self.old, deprecated=True),
                 Method(self.wait_active),
+                Method(self.admin),
             ],
         )
 
@@ -95,6 +98,11 @@ class Probe:
     async def context(self, ctx: CallContext) -> dict[str, str]:
         """Return what the server injects as the call context."""
         return {"request_id": ctx.request_id, "method": ctx.method}
+
+    async def admin(self, ctx: CallContext, settings: Settings) -> str:
+        """An admin-only method."""
+        require_admin(ctx, settings)
+        return "ok"
 
     async def old(self) -> str:
         """A deprecated method."""

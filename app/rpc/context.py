@@ -10,3 +10,5 @@ class CallContext:
     request_id: str
     """The HTTP request's X-Request-ID, shared by every call of a batch."""
     method: str
+    token: str | None = None
+    """The bearer credential from the Authorization header, if any. Never log it."""

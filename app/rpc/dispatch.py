@@ -110,21 +110,28 @@ class Dispatcher:
             for entry in registry
         }
 
-    async def dispatch(self, body: bytes, request_id: str) -> bytes | None:
-        """Answer one HTTP request body; None means "send nothing" (notifications only)."""
+    async def dispatch(
+        self, body: bytes, request_id: str, token: str | None = None
+    ) -> bytes | None:
+        """Answer one HTTP request body; None means "send nothing" (notifications only).
+
+        ``token`` is the caller's bearer credential, handed to handlers in their CallContext.
+        """
         started = perf_counter()
         try:
             doc = decode(body, self._limits.max_depth)
         except RPCError as exc:
             return self._reject(exc, request_id, started)
         if type(doc) is list:
-            return await self._batch(doc, request_id, started)
-        response = self._start(doc, request_id, started)
+            return await self._batch(doc, request_id, token, started)
+        response = self._start(doc, request_id, token, started)
         if isinstance(response, _Suspended):
             response = await self._finish(response)
         return None if response is None else orjson.dumps(response)
 
-    async def _batch(self, docs: list[Any], request_id: str, started: float) -> bytes | None:
+    async def _batch(
+        self, docs: list[Any], request_id: str, token: str | None, started: float
+    ) -> bytes | None:
         if not docs:
             return self._reject(
                 _invalid("a batch must hold at least one request"), request_id, started
@@ -139,7 +146,7 @@ class Dispatcher:
                 # Bound before starting: an eager start may itself suspend.
                 if len(running) >= self._limits.batch_concurrency:
                     _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                response = self._start(doc, request_id, perf_counter())
+                response = self._start(doc, request_id, token, perf_counter())
                 if isinstance(response, _Suspended):
                     task = asyncio.create_task(self._finish(response))
                     running.add(task)
@@ -157,7 +164,9 @@ class Dispatcher:
         out = [item for item in out if item is not None]
         return orjson.dumps(out) if out else None
 
-    def _start(self, doc: Any, request_id: str, started: float) -> Response | _Suspended:
+    def _start(
+        self, doc: Any, request_id: str, token: str | None, started: float
+    ) -> Response | _Suspended:
         """Validate and begin one call; finish it here unless the handler suspends."""
         if type(doc) is not dict:
             error = _invalid("expected a JSON-RPC request object")
@@ -195,7 +204,7 @@ class Dispatcher:
             if target.resources:
                 values.update(target.resources)
             if entry.context_param is not None:
-                values[entry.context_param] = CallContext(request_id, name)
+                values[entry.context_param] = CallContext(request_id, name, token)
             if target.positional_call:
                 args, kwargs = entry.binder.call_args(values)
                 coro = entry.func(*args, **kwargs)

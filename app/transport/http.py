@@ -17,10 +17,17 @@ async def rpc(request: web.Request) -> web.Response:
     if request.content_type not in JSON_MEDIA_TYPES:
         raise web.HTTPUnsupportedMediaType()
     body = await request.read()
-    out = await request.app[DISPATCHER].dispatch(body, request[REQUEST_ID])
+    out = await request.app[DISPATCHER].dispatch(body, request[REQUEST_ID], _bearer(request))
     if out is None:
         return web.Response(status=204)
     return web.Response(body=out, content_type="application/json")
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
 
 
 async def rpc_preflight(request: web.Request) -> web.Response:
