@@ -101,7 +101,11 @@ class RoundState(BaseModel):
 
 
 async def join(store: Store, name: PlayerName) -> Joined:
-    """Join the current round under a name, and get your secret player token."""
+    """Join the current round under a name, and get your secret player token.
+
+    The token is shown only this once: send it with every move. The round starts playing once
+    enough players have joined; players may also join while it plays.
+    """
     joined = await store.game.join(name)
     player = joined.player
     if joined.phase is Phase.WAITING:
@@ -123,7 +127,11 @@ async def join(store: Store, name: PlayerName) -> Joined:
 async def move(
     store: Store, player_id: PlayerId, player_token: PlayerToken, action: Action
 ) -> MoveResult:
-    """Make a move: attack (10-50 points), defend (5-20) or special (50-100, half the time)."""
+    """Make a move: attack (10-50 points), defend (5-20) or special (50-100, half the time).
+
+    Needs the player's token and a round that is playing; each player may move once per
+    cooldown. A level comes every 100 points, and reaching the target score wins the round.
+    """
     moved = await store.game.move(player_id, player_token, action)
     return MoveResult(
         action=action,
