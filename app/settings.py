@@ -91,10 +91,10 @@ class Settings:
     game_target_score: Annotated[int, Field(ge=1)] = setting(
         1000, "Score that wins a game round and finishes it."
     )
-    game_round_s: Annotated[float, Field(gt=0)] = setting(
+    game_round_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = setting(
         300.0, "Seconds a game round plays before it finishes on time."
     )
-    game_cooldown_s: Annotated[float, Field(ge=0)] = setting(
+    game_cooldown_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] = setting(
         1.0, "Seconds a player must wait between two moves."
     )
     game_seed: int | None = setting(

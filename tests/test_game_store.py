@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from app.clock import ManualClock
 from app.game.players import BadCredentials, check_name
@@ -21,7 +22,7 @@ from app.game.round import (
 )
 from app.game.rules import Action
 from app.game.store import GameStore, JoinOutcome
-from app.settings import Settings
+from app.settings import Settings, load
 
 
 def make_store(clock: ManualClock | None = None, **overrides: Any) -> GameStore:
@@ -271,3 +272,18 @@ async def test_a_new_round_starts_empty_and_forgets_the_old_players() -> None:
 def test_min_players_above_max_players_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="game_min_players"):
         make_store(game_min_players=5, game_max_players=4)
+
+
+def test_game_settings_come_from_the_environment_and_are_checked() -> None:
+    loaded = load(environ={"RPC_GAME_SEED": "42", "RPC_GAME_COOLDOWN_S": "0.5"})
+    assert (loaded.game_seed, loaded.game_cooldown_s) == (42, 0.5)
+    assert load(environ={}).game_seed is None
+    for bad in (
+        {"RPC_GAME_MIN_PLAYERS": "1"},
+        {"RPC_GAME_ROUND_S": "0"},
+        {"RPC_GAME_ROUND_S": "inf"},
+        {"RPC_GAME_COOLDOWN_S": "-1"},
+        {"RPC_GAME_SEED": "lucky"},
+    ):
+        with pytest.raises(ValidationError):
+            load(environ=bad)
