@@ -9,6 +9,7 @@ touching handlers.
 from __future__ import annotations
 
 from app.clock import Clock, SystemClock
+from app.game.store import GameStore
 from app.settings import Settings
 
 
@@ -18,6 +19,7 @@ class Store:
         self.clock = clock or SystemClock()
         self._open = False
         self._draining = False
+        self.game = GameStore(settings, self.clock)
 
     async def open(self) -> None:
         self._open = True
