@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import orjson
 from pydantic import ValidationError
 
-from app import __version__, logs, settings
+from app import __version__, cli_remote, logs, settings
 from app.settings import Settings
 
 
@@ -43,6 +43,15 @@ def _openrpc(args: argparse.Namespace) -> int:
 COMMANDS = [
     Command("serve", "run the JSON-RPC server", settings.add_arguments, _serve),
     Command("openrpc", "print the OpenRPC document", settings.add_arguments, _openrpc),
+    Command(
+        "call", "call a method on a running server", cli_remote.configure_call, cli_remote.run_call
+    ),
+    Command(
+        "methods",
+        "list a running server's methods",
+        cli_remote.configure_methods,
+        cli_remote.run_methods,
+    ),
 ]
 
 

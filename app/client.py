@@ -21,6 +21,7 @@ with ``retry=True``: repeating a call that may have run is the caller's decision
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Iterable
 from types import TracebackType
@@ -80,6 +81,12 @@ _RETRYABLE = (aiohttp.ClientConnectionError, asyncio.TimeoutError)
 
 
 class Client:
+    """A JSON-RPC 2.0 client over HTTP, used as ``async with Client(url) as client:``.
+
+    ``timeout`` bounds each HTTP request in seconds; ``retries`` and ``backoff_s`` shape the
+    retries of idempotent calls; ``errors`` adds domain error classes to raise by code.
+    """
+
     def __init__(
         self,
         url: str,
@@ -131,6 +138,14 @@ class Client:
         """Send a notification: no response, and no error, ever comes back."""
         await self._send(notification(method, params=_params(args, kwargs)), retry=False)
 
+    async def send(self, payload: Any, *, retry: bool = False) -> Any:
+        """POST any JSON-RPC payload (a request, a notification or a batch) as it is.
+
+        Returns the decoded response body, or None for a 204; JSON-RPC errors in it are
+        returned, not raised. For tools such as ``rpc-hub call`` that show responses raw.
+        """
+        return await self._post(payload, retry)
+
     def batch(self, *, retry: bool | None = None) -> Batch:
         """Collect calls in ``async with client.batch() as b:``; they are sent when it ends."""
         return Batch(self, retry)
@@ -168,7 +183,16 @@ class Client:
         return all(method in self.idempotent for method in methods)
 
     async def _send(self, payload: Any, retry: bool) -> Any:
-        """POST ``payload``; return the decoded response body (None for 204)."""
+        """POST ``payload``; return the decoded response body (None for 204).
+
+        An error answered for the request as a whole (HTTP 413 or 415, a parse error) is raised.
+        """
+        decoded = await self._post(payload, retry)
+        if isinstance(decoded, dict) and "error" in decoded and decoded.get("id") is None:
+            raise self.error(decoded["error"])
+        return decoded
+
+    async def _post(self, payload: Any, retry: bool) -> Any:
         if self._session is None:
             raise RuntimeError("use the client inside `async with Client(...)`")
         data = orjson.dumps(payload)
@@ -188,13 +212,9 @@ class Client:
         if response.status == 204:
             return None
         try:
-            decoded = orjson.loads(raw)
+            return orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise TransportError(response.status, raw) from None
-        if isinstance(decoded, dict) and "error" in decoded and decoded.get("id") is None:
-            # Refused as a whole (413, 415, a parse error): no per-call answer to give.
-            raise self.error(decoded["error"])
-        return decoded
 
 
 class Batch:
@@ -255,4 +275,19 @@ def _params(
 ) -> tuple[Any, ...] | dict[str, Any] | None:
     if args and kwargs:
         raise TypeError("JSON-RPC params are either positional or named, not both")
-    return kwargs or args or None
+    params = kwargs or args or None
+    _check_finite(params)
+    return params
+
+
+def _check_finite(value: Any) -> None:
+    """Refuse NaN and infinities, which orjson would silently send as ``null``."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value} cannot be sent: JSON has no NaN or infinity")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_finite(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_finite(item)

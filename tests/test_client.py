@@ -136,3 +136,29 @@ async def test_retry_gives_up_after_its_budget() -> None:
     async with Client("http://127.0.0.1:1/rpc", retries=2, backoff_s=0.001) as client:
         with pytest.raises(aiohttp.ClientConnectionError):
             await client.call("calc.add", 1, 2, retry=True)
+
+
+async def test_send_returns_responses_without_raising(client: Client) -> None:
+    batch = [
+        {"jsonrpc": "2.0", "method": "calc.add", "params": [2, 3], "id": "a"},
+        {"jsonrpc": "2.0", "method": "calc.divide", "params": [1, 0], "id": "b"},
+    ]
+    assert await client.send(batch) == [
+        {"jsonrpc": "2.0", "result": 5, "id": "a"},
+        {
+            "jsonrpc": "2.0",
+            "error": {"code": 1001, "message": "Division by zero", "data": {"dividend": 1}},
+            "id": "b",
+        },
+    ]
+    refused = await client.send([])
+    assert refused["id"] is None and refused["error"]["code"] == -32600
+    assert await client.send({"jsonrpc": "2.0", "method": "calc.update", "params": [1]}) is None
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), [1.0, {"x": -float("inf")}]])
+async def test_non_finite_numbers_are_refused_not_sent_as_null(client: Client, bad: Any) -> None:
+    with pytest.raises(ValueError, match="no NaN or infinity"):
+        await client.call("probe.echo", bad)
+    with pytest.raises(ValueError, match="no NaN or infinity"):
+        await client.notify("probe.echo", value=bad)

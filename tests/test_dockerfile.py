@@ -109,6 +109,10 @@ async def test_build_and_run_steps_as_written(tmp_path: Path) -> None:
             ) as response,
         ):
             assert await response.json() == {"jsonrpc": "2.0", "result": 5, "id": 1}
+        async with aiohttp.ClientSession() as session:  # the console ships as package data
+            for path in ("/", "/static/console.js", "/static/form.js", "/static/json.js"):
+                async with session.get(server.url + path) as response:
+                    assert response.status == 200, path
         server.process.send_signal(signal.SIGTERM)
         assert await server.stopped() == 0
 

@@ -18,6 +18,17 @@ from app.rpc.registry import Entry, Registry
 OPENRPC_VERSION = "1.3.2"
 _REF_TEMPLATE = "#/components/schemas/{model}"
 _REF_PREFIX = _REF_TEMPLATE.removesuffix("{model}")
+SERVER = {
+    "name": "local",
+    "url": "http://127.0.0.1:8080/rpc",
+    "description": (
+        "The default address of `python -m app`. Wherever this document is served, "
+        "JSON-RPC is at POST /rpc on the same host and port."
+    ),
+}
+"""The OpenRPC spec allows a relative ``url`` ("/rpc"), but the official meta-schema demands
+an absolute URI (open-rpc/meta-schema#451) and so do the tools built on it, so we name the
+default address and say the rest in words."""
 
 
 def build(registry: Registry, version: str) -> dict[str, Any]:
@@ -49,7 +60,7 @@ def build(registry: Registry, version: str) -> dict[str, Any]:
             ),
             "license": {"name": "MIT"},
         },
-        "servers": [{"name": "this server", "url": "/rpc"}],
+        "servers": [SERVER],
         "methods": methods,
         "components": {"schemas": dict(sorted(shared.items()))},
     }

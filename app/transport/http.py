@@ -1,6 +1,9 @@
-"""The routes: POST /rpc (and its CORS preflight), health, readiness and the OpenRPC document."""
+"""The routes: POST /rpc (and its CORS preflight), health, readiness, the OpenRPC document,
+and the browser console (GET / and its files under /static/)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from aiohttp import web
 
@@ -60,10 +63,30 @@ async def openrpc_json(request: web.Request) -> web.Response:
     return web.Response(body=request.app[OPENRPC_JSON], content_type="application/json")
 
 
+STATIC = Path(__file__).resolve().parents[1] / "static"
+"""The console's files, shipped as package data (pyproject's package-data)."""
+CONSOLE_HEADERS = {
+    # The page may load only its own files and talk only to this server.
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+
+
+async def console(request: web.Request) -> web.FileResponse:
+    """The browser console: a static page that calls POST /rpc with fetch."""
+    return web.FileResponse(STATIC / "index.html", headers=CONSOLE_HEADERS)
+
+
 routes = [
     web.post("/rpc", rpc),
     web.options("/rpc", rpc_preflight),
     web.get("/healthz", healthz),
     web.get("/readyz", readyz),
     web.get("/openrpc.json", openrpc_json),
+    web.get("/", console),
+    web.static("/static", STATIC),
 ]
