@@ -20,7 +20,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from app.rpc.errors import DomainError
+from app.rpc.errors import NotFound
 
 NAME_MAX = 32
 TOKEN_BYTES = 32
@@ -28,7 +28,9 @@ TOKEN_BYTES = 32
 ID_BYTES = 12
 
 
-class BadCredentials(DomainError):
+class BadCredentials(NotFound):
+    """No player this caller can act for: unknown id and wrong token look the same."""
+
     code = 4001
     message = "Unknown player or wrong token"
 
