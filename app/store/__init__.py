@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from app.clock import Clock, SystemClock
 from app.settings import Settings
+from app.shop import Shop
 
 
 class Store:
@@ -18,6 +19,7 @@ class Store:
         self.clock = clock or SystemClock()
         self._open = False
         self._draining = False
+        self.shop = Shop.from_settings(settings, self.clock)
 
     async def open(self) -> None:
         self._open = True
