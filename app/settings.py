@@ -81,6 +81,26 @@ class Settings:
         None, "Bearer token for admin methods (Authorization header). Unset: they are refused."
     )
 
+    # Game
+    game_min_players: Annotated[int, Field(ge=2)] = setting(
+        2, "Players needed before a game round starts playing."
+    )
+    game_max_players: Annotated[int, Field(ge=2, le=100_000)] = setting(
+        1000, "Most players in one game round; later joins are refused."
+    )
+    game_target_score: Annotated[int, Field(ge=1)] = setting(
+        1000, "Score that wins a game round and finishes it."
+    )
+    game_round_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = setting(
+        300.0, "Seconds a game round plays before it finishes on time."
+    )
+    game_cooldown_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] = setting(
+        1.0, "Seconds a player must wait between two moves."
+    )
+    game_seed: int | None = setting(
+        None, "Seed for the game's points, for reproducible rounds. Unset: OS randomness."
+    )
+
     # Shop (cart.*)
     cart_catalog: str | None = setting(
         None, "JSON file of products to sell (format in README). Unset: the built-in catalog."

@@ -9,6 +9,7 @@ touching handlers.
 from __future__ import annotations
 
 from app.clock import Clock, SystemClock
+from app.game.store import GameStore
 from app.settings import Settings
 from app.shop import Shop
 
@@ -19,6 +20,7 @@ class Store:
         self.clock = clock or SystemClock()
         self._open = False
         self._draining = False
+        self.game = GameStore(settings, self.clock)
         self.shop = Shop.from_settings(settings, self.clock)
 
     async def open(self) -> None:

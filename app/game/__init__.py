@@ -1,0 +1,1 @@
+"""The game domain: rounds, players, rules and the leaderboard behind ``game.*``."""

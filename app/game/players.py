@@ -1,0 +1,100 @@
+"""Players of a round: unguessable ids, secret tokens, and the names they play under.
+
+A token is 256 bits from ``secrets`` and is shown once, at join. The round keeps only its
+SHA-256 digest, compared in constant time, so a dump of the state reveals no token. An
+unknown player and a wrong token take the same path and raise the same error, so a caller
+learns nothing about which ids exist.
+
+Names are 1 to 32 printable characters with no space at either end. They are unique within a
+round ignoring case and Unicode compatibility forms: "Ada", "ADA" and "Ａｄａ" (full-width) are
+the same name, so nobody can pass as another player with a look-alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from app.rpc.errors import DomainError
+
+NAME_MAX = 32
+TOKEN_BYTES = 32
+"""256 bits: far beyond guessing, and twice the 128 the issue asks for."""
+ID_BYTES = 12
+
+
+class BadCredentials(DomainError):
+    code = 4001
+    message = "Unknown player or wrong token"
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if it is a valid player name; raise ValueError saying why not."""
+    if not 1 <= len(name) <= NAME_MAX:
+        raise ValueError(f"a name has 1 to {NAME_MAX} characters")
+    if not name.isprintable():
+        raise ValueError("a name has only printable characters")
+    if name != name.strip():
+        raise ValueError("a name does not start or end with a space")
+    return name
+
+
+PlayerName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=NAME_MAX,
+        description="1 to 32 printable characters, unique in the round (ignoring case).",
+    ),
+    AfterValidator(check_name),
+]
+
+
+def name_key(name: str) -> str:
+    """The form two names are compared in: NFKC-normalised and case-folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def new_player_id() -> str:
+    """An unguessable public id for a player."""
+    return "p_" + secrets.token_urlsafe(ID_BYTES)
+
+
+def new_token() -> str:
+    """A fresh secret token for a player (shown to them once)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def digest(token: str) -> bytes:
+    """What the round keeps of a token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+
+# Compared against when the id is unknown, so both failures cost the same.
+_DECOY = digest(new_token())
+
+
+@dataclass(slots=True)
+class Player:
+    id: str
+    name: str
+    emoji: str
+    token_digest: bytes
+    joined_at: float
+    last_move_at: float | None = None
+    score: int = 0
+
+
+def authenticate(players: dict[str, Player], player_id: str, token: str) -> Player:
+    """The player ``player_id`` if ``token`` is theirs; BadCredentials otherwise, either way."""
+    player = players.get(player_id)
+    expected = player.token_digest if player is not None else _DECOY
+    matches = secrets.compare_digest(digest(token), expected)
+    if player is None or not matches:
+        raise BadCredentials
+    return player

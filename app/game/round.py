@@ -1,0 +1,201 @@
+"""One game round: its phases, its players, and every rule that changes them.
+
+    waiting ──(min players joined)──▶ playing ──(target score reached, or time up)──▶ finished
+
+Everything here is synchronous and takes ``now`` from the caller, so each operation is atomic
+(no ``await`` inside) and time is whatever the store's clock says. The round's deadline is
+evaluated lazily: any operation that runs at or after it first finishes the round "on time",
+dated at the deadline itself, so no timer is needed and a ManualClock moves it in tests.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.game.leaderboard import Leaderboard
+from app.game.players import Player, authenticate, check_name, digest, name_key, new_player_id
+from app.game.players import new_token as new_player_token
+from app.game.rules import Action, level, roll
+from app.rpc.errors import Conflict, InvalidState, NotFound
+
+AVATARS = ("🦊", "🐼", "🐙", "🦉", "🐯", "🐸", "🦄", "🐲", "🐵", "🐧", "🦁", "🐨")
+
+
+class Phase(StrEnum):
+    WAITING = "waiting"
+    PLAYING = "playing"
+    FINISHED = "finished"
+
+
+class FinishReason(StrEnum):
+    TARGET = "target"
+    TIME = "time"
+
+
+class WrongPhase(InvalidState):
+    code = 4002
+    message = "Not allowed in this phase of the round"
+
+
+class NameTaken(Conflict):
+    code = 4003
+    message = "Name already taken in this round"
+
+
+class RoundFull(InvalidState):
+    code = 4004
+    message = "The round is full"
+
+
+class CoolingDown(InvalidState):
+    code = 4005
+    message = "Too soon since your last move"
+
+
+class PlayerNotFound(NotFound):
+    code = 4006
+    message = "No such player in this round"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The settings a round plays by."""
+
+    min_players: int
+    max_players: int
+    target_score: int
+    round_s: float
+    cooldown_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """What one accepted move did."""
+
+    points: int
+    score: int
+    level: int
+    leveled_up: bool
+    rank: int
+    won: bool
+
+
+class Round:
+    """A round's whole state. Methods check, then change, without yielding in between."""
+
+    def __init__(self, number: int, rules: Rules, rng: random.Random) -> None:
+        self.number = number
+        self.rules = rules
+        self._rng = rng
+        self.phase = Phase.WAITING
+        self.players: dict[str, Player] = {}
+        self._names: set[str] = set()
+        self.board: Leaderboard[str] = Leaderboard()
+        self.ends_at: float | None = None
+        self.winner: Player | None = None
+        self.finish_reason: FinishReason | None = None
+
+    def settle(self, now: float) -> None:
+        """Finish the round on time if its deadline has passed."""
+        if self.phase is Phase.PLAYING and self.ends_at is not None and now >= self.ends_at:
+            leader = self.board.leader()
+            # A round nobody scored in has no winner; otherwise the leader at the bell wins.
+            winner = self.players[leader.player] if leader and leader.score > 0 else None
+            self._finish(FinishReason.TIME, winner)
+
+    def time_left(self, now: float) -> float | None:
+        """Seconds until the deadline; None before play starts, 0 once finished."""
+        self.settle(now)
+        if self.phase is Phase.FINISHED:
+            return 0.0
+        if self.ends_at is None:
+            return None
+        return self.ends_at - now
+
+    def join(self, name: str, now: float) -> tuple[Player, str]:
+        """Add a player; return it with its secret token, which is not kept."""
+        self.settle(now)
+        self._require(Phase.WAITING, Phase.PLAYING)
+        check_name(name)
+        key = name_key(name)
+        if key in self._names:
+            raise NameTaken(data={"name": name})
+        if len(self.players) >= self.rules.max_players:
+            raise RoundFull(data={"max_players": self.rules.max_players})
+        token = new_player_token()
+        player = Player(
+            id=new_player_id(),
+            name=name,
+            emoji=self._rng.choice(AVATARS),
+            token_digest=digest(token),
+            joined_at=now,
+        )
+        self.players[player.id] = player
+        self._names.add(key)
+        self.board.set(player.id, 0)
+        if self.phase is Phase.WAITING and len(self.players) >= self.rules.min_players:
+            self.phase = Phase.PLAYING
+            self.ends_at = now + self.rules.round_s
+        return player, token
+
+    def move(self, player_id: str, token: str, action: Action, now: float) -> Moved:
+        """Play ``action`` for the player the token belongs to."""
+        self.settle(now)
+        # Credentials first: a stranger learns nothing, not even the phase or a cooldown.
+        player = authenticate(self.players, player_id, token)
+        self._require(Phase.PLAYING)
+        if player.last_move_at is not None:
+            wait = player.last_move_at + self.rules.cooldown_s - now
+            if wait > 0:
+                raise CoolingDown(
+                    data={"retry_after_s": _round_up(wait), "cooldown_s": self.rules.cooldown_s}
+                )
+        points = roll(self._rng, action)
+        before = level(player.score)
+        player.score += points
+        player.last_move_at = now
+        self.board.set(player.id, player.score)
+        won = player.score >= self.rules.target_score
+        if won:
+            self._finish(FinishReason.TARGET, player)
+        return Moved(
+            points=points,
+            score=player.score,
+            level=level(player.score),
+            leveled_up=level(player.score) > before,
+            rank=self.board.rank(player.id),
+            won=won,
+        )
+
+    def player(self, player_id: str, now: float) -> tuple[Player, int]:
+        """A player and its rank; PlayerNotFound if it is not in this round."""
+        self.settle(now)
+        player = self.players.get(player_id)
+        if player is None:
+            raise PlayerNotFound(data={"player_id": player_id, "round": self.number})
+        return player, self.board.rank(player_id)
+
+    def top(self, limit: int, now: float) -> list[tuple[int, Player]]:
+        """The best ``limit`` players with their ranks, best first."""
+        self.settle(now)
+        return [(place, self.players[pid]) for place, pid, _ in self.board.top(limit)]
+
+    def _require(self, *allowed: Phase) -> None:
+        if self.phase not in allowed:
+            raise WrongPhase(
+                data={"phase": self.phase.value, "allowed": [p.value for p in allowed]}
+            )
+
+    def _finish(self, reason: FinishReason, winner: Player | None) -> None:
+        self.phase = Phase.FINISHED
+        self.finish_reason = reason
+        self.winner = winner
+
+
+def _round_up(seconds: float) -> float:
+    """Seconds to the next millisecond up, so waiting that long is always enough."""
+    # Round away float noise first (1.0000000001 s is 1 s), then up to whole milliseconds.
+    return math.ceil(round(seconds * 1000, 6)) / 1000
