@@ -105,7 +105,8 @@ class Settings:
     cart_catalog: str | None = setting(
         None, "JSON file of products to sell (format in README). Unset: the built-in catalog."
     )
-    cart_ttl_s: Annotated[float, Field(gt=0)] = setting(
+    # Bounded: an expiry must be a real date (inf or 1e300 would make every cart view fail).
+    cart_ttl_s: Annotated[float, Field(gt=0, le=366 * 86400, allow_inf_nan=False)] = setting(
         86400.0, "Seconds an unused cart lives before it is discarded."
     )
     cart_max_carts: Annotated[int, Field(ge=1)] = setting(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app import settings
 from app.clock import ManualClock
 from tests.cart_helpers import CARD, checkout_params, new_cart, shop_client
 from tests.conftest import Client, MakeClient, error, post, result
@@ -190,6 +191,26 @@ async def test_idle_carts_expire(make_client: MakeClient) -> None:
     clock.advance(1)
     assert (await error(client, "cart.get", [idle]))["code"] == 3002
     assert (await result(client, "cart.get", [kept]))["lines"][0]["quantity"] == 1
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"RPC_CART_TTL_S": "inf"},
+        {"RPC_CART_TTL_S": "nan"},
+        {"RPC_CART_TTL_S": "0"},
+        {"RPC_CART_TTL_S": "1e300"},
+        {"RPC_CART_MAX_CARTS": "0"},
+        {"RPC_CART_MAX_LINES": "0"},
+    ],
+)
+def test_cart_settings_are_refused_out_of_range(environ: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="cart_"):
+        settings.load(environ=environ)
+    assert (
+        settings.load(environ={"RPC_CART_TTL_S": "600", "RPC_CART_MAX_LINES": "5"}).cart_ttl_s
+        == 600
+    )
 
 
 async def test_the_number_of_carts_is_bounded(make_client: MakeClient) -> None:
