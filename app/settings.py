@@ -101,6 +101,21 @@ class Settings:
         None, "Seed for the game's points, for reproducible rounds. Unset: OS randomness."
     )
 
+    # Shop (cart.*)
+    cart_catalog: str | None = setting(
+        None, "JSON file of products to sell (format in README). Unset: the built-in catalog."
+    )
+    # Bounded: an expiry must be a real date (inf or 1e300 would make every cart view fail).
+    cart_ttl_s: Annotated[float, Field(gt=0, le=366 * 86400, allow_inf_nan=False)] = setting(
+        86400.0, "Seconds an unused cart lives before it is discarded."
+    )
+    cart_max_carts: Annotated[int, Field(ge=1)] = setting(
+        100000, "Most carts held at once; cart.create beyond it gets -32005."
+    )
+    cart_max_lines: Annotated[int, Field(ge=1, le=10000)] = setting(
+        100, "Most different products in one cart."
+    )
+
 
 _ADAPTER = TypeAdapter(Settings)
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from app.rpc.namespace import Namespace
-from handlers import calc, game
+from handlers import calc, cart, game
 
-NAMESPACES: tuple[Namespace, ...] = (calc.namespace, game.namespace)
+NAMESPACES: tuple[Namespace, ...] = (calc.namespace, game.namespace, cart.namespace)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from app.clock import Clock, SystemClock
 from app.game.store import GameStore
 from app.settings import Settings
+from app.shop import Shop
 
 
 class Store:
@@ -20,6 +21,7 @@ class Store:
         self._open = False
         self._draining = False
         self.game = GameStore(settings, self.clock)
+        self.shop = Shop.from_settings(settings, self.clock)
 
     async def open(self) -> None:
         self._open = True
