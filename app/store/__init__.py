@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from app.clock import Clock, SystemClock
 from app.settings import Settings
+from app.weather import Weather
 
 
 class Store:
@@ -18,8 +19,10 @@ class Store:
         self.clock = clock or SystemClock()
         self._open = False
         self._draining = False
+        self.weather = Weather(settings, self.clock)
 
     async def open(self) -> None:
+        await self.weather.open()
         self._open = True
 
     def drain(self) -> None:
@@ -28,6 +31,7 @@ class Store:
 
     async def close(self) -> None:
         self._open = False
+        await self.weather.close()
 
     @property
     def ready(self) -> bool:
