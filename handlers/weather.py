@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from app.rpc.errors import DomainError
 from app.rpc.namespace import Method, Namespace
@@ -21,12 +21,24 @@ from app.weather.cities import CityNotFound
 from app.weather.units import Emoji, Units
 from handlers.weather_examples import CURRENT, EMOJI, FORECAST, SEARCH, TEMPERATURE
 
+
+def _name_or_id(value: object) -> str | None:
+    if isinstance(value, str):
+        return "name"
+    return "id" if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 CityName = Annotated[
-    str,
+    Annotated[Annotated[str, Field(min_length=1, max_length=100)], Tag("name")]
+    | Annotated[Annotated[int, Field(ge=1)], Tag("id")],
+    Discriminator(
+        _name_or_id,
+        custom_error_type="city_type",
+        custom_error_message="Input should be a city name or a GeoNames id",
+    ),
     Field(
-        min_length=1,
-        max_length=100,
-        description="A city name in any case, with or without accents; also many local names.",
+        description="A city's name (any case, accents optional, many local names too), or its "
+        "GeoNames id (``id`` in search results), which tells namesakes apart.",
     ),
 ]
 Country = Annotated[

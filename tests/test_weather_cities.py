@@ -152,17 +152,32 @@ async def test_an_unknown_city_suggests_what_was_meant(client: Client) -> None:
     assert err["data"]["country"] is None
     suggestions = err["data"]["did_you_mean"]
     assert 1 <= len(suggestions) <= 5
-    assert suggestions[0] == {"name": "Paris", "country": "FR"}
+    assert suggestions[0] == {"id": 2988507, "name": "Paris", "country": "FR"}
 
 
 async def test_a_city_in_the_wrong_country_suggests_the_right_countries(client: Client) -> None:
     err = await error(client, "weather.forecast", {"city": "Paris", "country": "de"})
     assert err["code"] == 2001
     assert err["data"]["country"] == "DE"
-    assert err["data"]["did_you_mean"][:2] == [
-        {"name": "Paris", "country": "FR"},
-        {"name": "Paris", "country": "US"},
+    assert [(s["name"], s["country"]) for s in err["data"]["did_you_mean"][:2]] == [
+        ("Paris", "FR"),
+        ("Paris", "US"),
     ]
+
+
+async def test_a_geonames_id_picks_one_of_several_namesakes(client: Client) -> None:
+    found = await result(client, "weather.search_cities", ["springfield", 50])
+    american = [c for c in found if c["country"] == "US"]
+    assert len(american) >= 3
+    for city in american:
+        reading = await result(client, "weather.current", {"city": city["id"]})
+        assert reading["city"] == city
+    by_name = await result(client, "weather.current", ["Springfield", "US"])
+    assert by_name["city"] == american[0]
+    err = await error(client, "weather.forecast", {"city": american[1]["id"], "country": "FR"})
+    assert err["code"] == 2001
+    assert err["data"] == {"city": american[1]["id"], "country": "FR", "did_you_mean": []}
+    assert (await error(client, "weather.current", [999_999_999]))["code"] == 2001
 
 
 async def test_nonsense_gets_few_or_no_suggestions(client: Client) -> None:
@@ -183,17 +198,22 @@ def test_a_typo_gets_at_most_five_suggestions(city: City, typo: int) -> None:
         INDEX.resolve(misspelt, city.country)
     suggestions = caught.value.data["did_you_mean"]
     assert len(suggestions) <= 5
-    assert len({(s["name"], s["country"]) for s in suggestions}) == len(suggestions)
+    assert len({s["id"] for s in suggestions}) == len(suggestions)
+    for suggestion in suggestions:
+        assert INDEX.resolve(suggestion["id"]).name == suggestion["name"]
 
 
 @pytest.mark.parametrize(
     ("params", "path"),
     [
-        ({"city": ""}, "city"),
-        ({"city": "x" * 101}, "city"),
+        ({"city": ""}, "city.name"),
+        ({"city": "x" * 101}, "city.name"),
+        ({"city": 0}, "city.id"),
+        ({"city": True}, "city"),
+        ({"city": None}, "city"),
+        ({"city": 2.5}, "city"),
         ({"city": "Paris", "country": "FRA"}, "country"),
         ({"city": "Paris", "country": "F1"}, "country"),
-        ({"city": 7}, "city"),
     ],
 )
 async def test_city_params_are_checked(client: Client, params: object, path: str) -> None:

@@ -52,7 +52,7 @@ def test_published_readings_agree_exactly_across_units(celsius: float, units: u.
     assert Decimal(repr(published)).as_tuple().exponent >= -2  # type: ignore[operator]
     back = u.to_celsius(u.exact(published), units)
     assert back == Fraction(u.wire_celsius(celsius))
-    assert abs(back - Fraction(celsius)) <= Fraction(1, 20)
+    assert abs(back - u.exact(celsius)) <= Fraction(1, 20)
 
 
 def test_floats_count_as_the_decimals_they_were_written_as() -> None:

@@ -98,6 +98,7 @@ class CityIndex:
         for rank, name in enumerate(self._folded):
             self._by_name.setdefault(name, []).append(rank)
         self._names = list(self._by_name)
+        self._by_id = {city.id: city for city in self.cities}
         # An alternate name points at the most populous city that bears it (cheap to hold).
         self._by_alternate: dict[str, int] = {}
         for rank, city in enumerate(self.cities):
@@ -125,11 +126,17 @@ class CityIndex:
         ranks = heapq.nsmallest(limit, (rank for _, rank in self._keys[start:end]))
         return [self.cities[rank] for rank in ranks]
 
-    def resolve(self, name: str, country: str | None = None) -> City:
-        """The most populous city called ``name`` (in ``country``, if given).
+    def resolve(self, name: str | int, country: str | None = None) -> City:
+        """The most populous city called ``name`` (in ``country``, if given), or the one whose
+        GeoNames id ``name`` is (which tells namesakes in one country apart).
 
         Raises ``CityNotFound`` with up to five suggestions in ``data["did_you_mean"]``.
         """
+        if isinstance(name, int):
+            city = self._by_id.get(name)
+            if city is not None and (country is None or city.country == country):
+                return city
+            raise CityNotFound(data={"city": name, "country": country, "did_you_mean": []})
         key = fold(name)
         for rank in self._by_name.get(key, ()):
             city = self.cities[rank]
@@ -143,7 +150,8 @@ class CityIndex:
                 "city": name,
                 "country": country,
                 "did_you_mean": [
-                    {"name": c.name, "country": c.country} for c in self.suggest(key, country)
+                    {"id": c.id, "name": c.name, "country": c.country}
+                    for c in self.suggest(key, country)
                 ],
             }
         )

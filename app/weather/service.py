@@ -46,8 +46,11 @@ class Weather:
     def cities(self) -> CityIndex:
         return cities.load()
 
-    def resolve(self, name: str, country: str | None = None) -> City:
-        """The city called ``name`` (most populous if ambiguous); raises ``CityNotFound``."""
+    def resolve(self, name: str | int, country: str | None = None) -> City:
+        """The city called ``name`` (most populous if ambiguous), or with that GeoNames id.
+
+        Raises ``CityNotFound``.
+        """
         return self.cities.resolve(name, country.upper() if country else None)
 
     async def current(self, city: City) -> Report[Observation]:
