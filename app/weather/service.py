@@ -14,7 +14,8 @@ from app.clock import Clock
 from app.settings import Settings
 from app.weather import cities, climate
 from app.weather.cities import City, CityIndex
-from app.weather.openmeteo import OpenMeteo, UpstreamError
+from app.weather.openmeteo import OpenMeteo
+from app.weather.openmeteo_format import UpstreamError
 from app.weather.readings import DayOutlook, Observation, Report
 
 log = logging.getLogger("app.weather")
