@@ -11,7 +11,7 @@ Temperature is a climate normal plus the day's weather:
   warmest mid-afternoon, with a range that shrinks under clouds and humid air;
 - the **day's weather** (an anomaly, clouds, rain or snow, wind, dryness) is pseudo-random,
   drawn from a generator seeded by (city, local date) through BLAKE2b, so it is the same in
-  every process, on every machine, whatever PYTHONHASHSEED is. Only ``Random.random()`` is
+  every process and every run, whatever PYTHONHASHSEED is. Only ``Random.random()`` is
   used, which Python guarantees to be stable for a given seed; normal variates are made from
   it here. Between one day and the next, the weather changes smoothly from noon to noon.
 
