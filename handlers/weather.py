@@ -28,7 +28,7 @@ def _name_or_id(value: object) -> str | None:
     return "id" if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-CityName = Annotated[
+CityParam = Annotated[
     Annotated[Annotated[str, Field(min_length=1, max_length=100)], Tag("name")]
     | Annotated[Annotated[int, Field(ge=1)], Tag("id")],
     Discriminator(
@@ -57,7 +57,7 @@ class BelowAbsoluteZero(DomainError):
 
 
 async def get_temperature(
-    store: Store, city: CityName, country: Country = None, units: UnitsParam = "C"
+    store: Store, city: CityParam, country: Country = None, units: UnitsParam = "C"
 ) -> models.TemperatureReading:
     """The temperature in a city now.
 
@@ -82,7 +82,7 @@ async def get_emoji(
 
 
 async def current(
-    store: Store, city: CityName, country: Country = None, units: UnitsParam = "C"
+    store: Store, city: CityParam, country: Country = None, units: UnitsParam = "C"
 ) -> models.CurrentWeather:
     """The weather in a city now: temperature, feels-like, humidity, wind and condition.
 
@@ -94,7 +94,7 @@ async def current(
 
 async def forecast(
     store: Store,
-    city: CityName,
+    city: CityParam,
     country: Country = None,
     days: Annotated[int, Field(ge=1, le=14, description="How many days, from today.")] = 3,
     units: UnitsParam = "C",
