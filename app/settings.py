@@ -116,6 +116,20 @@ class Settings:
         100, "Most different products in one cart."
     )
 
+    # Weather
+    weather_provider: Literal["offline", "open-meteo"] = setting(
+        "offline", "Where weather.* readings come from: the offline climate model, or Open-Meteo."
+    )
+    weather_url: Annotated[str, Field(pattern=r"^https?://")] = setting(
+        "https://api.open-meteo.com/v1/forecast", "Open-Meteo forecast endpoint (open-meteo only)."
+    )
+    weather_timeout_s: Annotated[float, Field(gt=0)] = setting(
+        3.0, "Seconds to wait for Open-Meteo before answering from the offline model instead."
+    )
+    weather_cache_ttl_s: Annotated[float, Field(ge=0)] = setting(
+        600.0, "Seconds an Open-Meteo answer for a city is reused (0: ask every time)."
+    )
+
 
 _ADAPTER = TypeAdapter(Settings)
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from app.rpc.namespace import Namespace
-from handlers import calc, cart, game
+from handlers import calc, cart, game, weather
 
-NAMESPACES: tuple[Namespace, ...] = (calc.namespace, game.namespace, cart.namespace)
+NAMESPACES: tuple[Namespace, ...] = (
+    calc.namespace,
+    weather.namespace,
+    cart.namespace,
+    game.namespace,
+)

@@ -12,6 +12,7 @@ from app.clock import Clock, SystemClock
 from app.game.store import GameStore
 from app.settings import Settings
 from app.shop import Shop
+from app.weather import Weather
 
 
 class Store:
@@ -22,8 +23,10 @@ class Store:
         self._draining = False
         self.game = GameStore(settings, self.clock)
         self.shop = Shop.from_settings(settings, self.clock)
+        self.weather = Weather(settings, self.clock)
 
     async def open(self) -> None:
+        await self.weather.open()
         self._open = True
 
     def drain(self) -> None:
@@ -32,6 +35,7 @@ class Store:
 
     async def close(self) -> None:
         self._open = False
+        await self.weather.close()
 
     @property
     def ready(self) -> bool:

