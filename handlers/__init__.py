@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from app.rpc.namespace import Namespace
-from handlers import calc
+from handlers import calc, tasks, workers
 
-NAMESPACES: tuple[Namespace, ...] = (calc.namespace,)
+NAMESPACES: tuple[Namespace, ...] = (calc.namespace, tasks.namespace, workers.namespace)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from app.clock import Clock, SystemClock
 from app.settings import Settings
+from app.tasks.store import TaskStore
 
 
 class Store:
@@ -18,16 +19,20 @@ class Store:
         self.clock = clock or SystemClock()
         self._open = False
         self._draining = False
+        self.tasks = TaskStore(settings, self.clock)
 
     async def open(self) -> None:
+        await self.tasks.open()
         self._open = True
 
     def drain(self) -> None:
         """The server is stopping: refuse to look ready, and let long-polls return early."""
         self._draining = True
+        self.tasks.drain()
 
     async def close(self) -> None:
         self._open = False
+        await self.tasks.close()
 
     @property
     def ready(self) -> bool:
