@@ -40,9 +40,22 @@ def _openrpc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker_arguments(parser: argparse.ArgumentParser) -> None:
+    from app.worker import add_arguments
+
+    add_arguments(parser)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.worker import command
+
+    return command(args)
+
+
 COMMANDS = [
     Command("serve", "run the JSON-RPC server", settings.add_arguments, _serve),
     Command("openrpc", "print the OpenRPC document", settings.add_arguments, _openrpc),
+    Command("worker", "run a task worker", _worker_arguments, _worker),
 ]
 
 

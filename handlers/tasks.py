@@ -309,6 +309,7 @@ namespace = Namespace(
                             "lease_id": _LEASE["lease_id"],
                             "lease_expires_at": 1800000030.5,
                             "deadline": 1800000300.5,
+                            "timeout_s": 300.0,
                             "attempt": 1,
                             "max_attempts": 3,
                             "dep_results": {},

@@ -70,6 +70,7 @@ class ClaimedTask(BaseModel):
     lease_id: str = Field(description="Proof of this attempt for heartbeat, complete and fail.")
     lease_expires_at: Timestamp
     deadline: Timestamp = Field(description="The attempt's timeout: no heartbeat renews past it.")
+    timeout_s: float = Field(description="The longest this attempt may run.")
     attempt: int
     max_attempts: int
     dep_results: dict[str, JsonValue] = Field(description="Each dependency's result, by task id.")
@@ -176,6 +177,7 @@ def claimed_view(task: Task, attempt: Attempt, dep_results: dict[str, Any]) -> C
         lease_id=attempt.lease_id,
         lease_expires_at=attempt.expires_at,
         deadline=attempt.deadline,
+        timeout_s=task.timeout_s,
         attempt=attempt.number,
         max_attempts=task.max_attempts,
         dep_results=dep_results,
