@@ -202,6 +202,7 @@ async def list_tasks(
     limit: Annotated[int, Field(ge=1, le=500)] = 100,
 ) -> TaskPage:
     """Tasks in submit order, filtered by state, type and queue, a page at a time."""
+    store.tasks.sweep()
     page: list[Task] = []
     next_cursor = None
     for task in store.tasks.queue.scan(int(cursor) if cursor else 0):

@@ -83,7 +83,8 @@ class TaskStore:
 
     async def claim(self, worker_id: str, max_tasks: int, wait_s: float) -> Claimed:
         """Lease ready tasks now, or wait up to ``wait_s`` seconds for some (FIFO)."""
-        claimed = self.queue.claim(worker_id, max_tasks)
+        # While the server stops, no new work goes out (the worker is still seen alive).
+        claimed = self.queue.claim(worker_id, 0 if self.draining else max_tasks)
         self._react()
         worker = self.queue.workers.get(worker_id)
         if claimed or wait_s <= 0 or self.draining or worker.free == 0:
@@ -107,8 +108,8 @@ class TaskStore:
 
     async def get(self, task_id: str, wait_s: float = 0) -> Task:
         """The task, after waiting up to ``wait_s`` seconds for it to finish."""
+        self.sweep()
         task = self.queue.get(task_id)
-        self._react()
         if task.state.terminal or wait_s <= 0 or self.draining:
             return task
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
