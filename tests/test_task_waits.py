@@ -12,9 +12,13 @@ from tests.task_helpers import Queue, make_queue
 
 
 async def until(condition: Callable[[], bool]) -> None:
-    """Let the event loop run until ``condition`` holds (bounded; no fixed sleeps)."""
+    """Let the event loop run until ``condition`` holds (bounded; no fixed sleeps).
+
+    The store has no event for "a claim started waiting", and should not grow one for tests,
+    so this yields to the loop (sleep(0) is a turn, not a delay) until the request arrived.
+    """
     async with asyncio.timeout(5):
-        while not condition():
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0)
 
 

@@ -90,7 +90,7 @@ async def test_run_at_is_an_absolute_time_and_excludes_delay(q: Queue) -> None:
 
 
 async def test_failures_retry_with_growing_backoff_until_dead(q: Queue) -> None:
-    task = await q.submit(max_attempts=3)
+    await q.submit(max_attempts=3)
     worker = await q.worker()
     delays = []
     for attempt in (1, 2):
