@@ -183,6 +183,10 @@ class TaskQueue:
     def has_ready(self) -> bool:
         return len(self._ready) > 0
 
+    def queued(self, task_id: str) -> bool:
+        """Whether the task waits in a ready queue."""
+        return task_id in self._ready
+
     def heartbeat(
         self, task_id: str, lease_id: str, progress: float | None
     ) -> tuple[Task, Attempt]:
