@@ -3,6 +3,7 @@ every step: at most one live lease per task, no task lost, terminal states final
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 from hypothesis import HealthCheck, settings
@@ -175,10 +176,8 @@ class QueueMachine(RuleBasedStateMachine):
 
     @rule(worker=consumes(workers))
     def deregister(self, worker: str) -> None:
-        try:
+        with contextlib.suppress(WorkerNotFound):
             self.queue.deregister(worker)
-        except WorkerNotFound:
-            pass
 
     @rule(task=tasks)
     def cancel(self, task: str) -> None:
