@@ -64,11 +64,7 @@ class _Running:
 
 class Worker:
     def __init__(self, client: Client, task_types: Mapping[str, TaskFn], options: Options) -> None:
-        unknown = sorted(set(options.types) - set(task_types))
-        if unknown:
-            raise ValueError(
-                f"no task type named {', '.join(unknown)}; known: {sorted(task_types)}"
-            )
+        self.check(options, task_types)
         self.client = client
         self.options = options
         self.task_types = {t: task_types[t] for t in (options.types or sorted(task_types))}
@@ -80,6 +76,15 @@ class Worker:
         self._slot_free = asyncio.Event()
         self._server_draining = False
         self._registered = asyncio.Lock()
+
+    @staticmethod
+    def check(options: Options, task_types: Mapping[str, TaskFn]) -> None:
+        """Refuse types this worker does not know (ValueError)."""
+        unknown = sorted(set(options.types) - set(task_types))
+        if unknown:
+            raise ValueError(
+                f"no task type named {', '.join(unknown)}; known: {sorted(task_types)}"
+            )
 
     # ---- the main loop ---------------------------------------------------------------
 
@@ -166,8 +171,8 @@ class Worker:
                 error = {"type": type(exc).__name__, "message": str(exc)}
                 await self._report(task_id, "tasks.fail", lease_id=lease_id, error=error)
                 return
-            await self._report(task_id, "tasks.complete", lease_id=lease_id, result=result)
-            log.info("completed task %s lease %s", task_id, lease_id)
+            if await self._report(task_id, "tasks.complete", lease_id=lease_id, result=result):
+                log.info("completed task %s lease %s", task_id, lease_id)
         finally:
             self.running.pop(task_id, None)
             self._slot_free.set()
@@ -185,23 +190,26 @@ class Worker:
 
     # ---- talking to the server -------------------------------------------------------
 
-    async def _report(self, task_id: str, method: str, **params: Any) -> None:
-        """Send a report about a task, retrying connection errors while the lease may live."""
+    async def _report(self, task_id: str, method: str, **params: Any) -> bool:
+        """Send a report about a task, retrying connection errors while the lease may live.
+
+        True if the server accepted it.
+        """
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + REPORT_PATIENCE_BEATS * self.heartbeat_s
         failures = 0
         while True:
             try:
                 await self.client.call(method, task_id=task_id, retry=True, **params)
-                return
+                return True
             except (LeaseLost, TaskNotFound) as exc:
                 log.warning("%s for task %s refused: %s", method, task_id, exc.message)
-                return
+                return False
             except CONNECTION_ERRORS as exc:
                 failures += 1
                 if loop.time() >= give_up_at:
                     log.error("gave up on %s for task %s: %s", method, task_id, exc)
-                    return  # the lease has lapsed by now: the server retries the task
+                    return False  # the lease has lapsed by now: the server retries the task
                 await asyncio.sleep(_backoff(failures))
 
     async def _heartbeats(self) -> None:
@@ -300,7 +308,12 @@ def _backoff(failures: int) -> float:
 
 async def main(options: Options, task_types: Mapping[str, TaskFn]) -> None:
     """Run a worker until SIGTERM or SIGINT."""
-    async with Client(options.url, token=options.token, timeout=CLAIM_WAIT_S + 15) as client:
+    async with Client(
+        options.url,
+        token=options.token,
+        timeout=CLAIM_WAIT_S + 15,
+        errors=[LeaseLost, TaskNotFound, WorkerNotFound],
+    ) as client:
         worker = Worker(client, task_types, options)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -365,9 +378,7 @@ def command(args: argparse.Namespace) -> int:
             token=args.token,
             grace_s=args.grace_s,
         )
-        unknown = sorted(set(options.types) - set(types))
-        if unknown:
-            raise ValueError(f"unknown task types {unknown}; known: {sorted(types)}")
+        Worker.check(options, types)
     except (ValueError, ImportError, AttributeError) as exc:
         args.parser.error(str(exc))
     asyncio.run(main(options, types))
