@@ -460,7 +460,10 @@ namespace = Namespace(
                         "expires_at": None,
                         "error": {"message": "connection refused"},
                         "attempt": 3,
-                        "attempts": [],
+                        "attempts": [
+                            {**_VIEW["attempts"][0], "number": n, "outcome": "failed"}  # type: ignore[index]
+                            for n in (1, 2, 3)
+                        ],
                     },
                 )
             ],

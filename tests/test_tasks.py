@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.settings import Settings
 from app.tasks.model import TaskState
 from tests.conftest import MakeClient
 from tests.task_helpers import Queue, make_queue
@@ -406,3 +407,18 @@ async def test_stats_count_by_state_type_and_priority(q: Queue) -> None:
     assert stats["workers_online"] == 1
     q.clock.advance(60)
     assert (await q.call("tasks.stats"))["finished_last_minute"] == 0
+
+
+def test_the_declared_examples_fit_the_signatures() -> None:
+    from pydantic import TypeAdapter
+
+    from app.server import build_api
+
+    registry, _ = build_api(Settings())
+    for entry in registry:
+        if entry.name.split(".")[0] not in ("tasks", "workers"):
+            continue
+        assert entry.declared.examples, entry.name
+        for example in entry.declared.examples:
+            entry.binder.bind(example.params)
+            TypeAdapter(entry.result_type).validate_python(example.result)
