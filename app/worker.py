@@ -22,7 +22,7 @@ import signal
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 
@@ -38,6 +38,10 @@ CLAIM_WAIT_S = 20.0
 BACKOFF_MAX_S = 10.0
 REPORT_PATIENCE_BEATS = 6
 """How many heartbeat intervals a report is retried for before the worker gives up on it."""
+
+
+Report = Literal["accepted", "lost", "refused"]
+"""How a report ended: taken; the lease is gone (someone else has the task); refused."""
 
 
 @dataclass(frozen=True)
@@ -127,9 +131,9 @@ class Worker:
             except WorkerNotFound:
                 await self._register()
                 continue
-            except CONNECTION_ERRORS as exc:
+            except (RPCError, *CONNECTION_ERRORS) as exc:
                 failures += 1
-                log.warning("claim failed (%s); retrying", type(exc).__name__)
+                log.warning("claim failed (%s); retrying", exc)
                 await self._pause(failures)
                 continue
             if not claimed:
@@ -148,7 +152,7 @@ class Worker:
 
     async def _execute(self, task: dict[str, Any], context: TaskContext) -> None:
         task_id, lease_id = task["task_id"], task["lease_id"]
-        fn = self.task_types[task["type"]]
+        fn = self.task_types.get(task["type"], _unknown_type)
         try:
             try:
                 async with asyncio.timeout(task["timeout_s"]):
@@ -171,8 +175,16 @@ class Worker:
                 error = {"type": type(exc).__name__, "message": str(exc)}
                 await self._report(task_id, "tasks.fail", lease_id=lease_id, error=error)
                 return
-            if await self._report(task_id, "tasks.complete", lease_id=lease_id, result=result):
+            outcome = await self._report(
+                task_id, "tasks.complete", lease_id=lease_id, result=result
+            )
+            if outcome == "accepted":
                 log.info("completed task %s lease %s", task_id, lease_id)
+            elif outcome == "refused":  # a result the server cannot take: fail it for good
+                error = {"type": "InvalidResult", "message": "the server refused the result"}
+                await self._report(
+                    task_id, "tasks.fail", lease_id=lease_id, error=error, retryable=False
+                )
         finally:
             self.running.pop(task_id, None)
             self._slot_free.set()
@@ -190,26 +202,26 @@ class Worker:
 
     # ---- talking to the server -------------------------------------------------------
 
-    async def _report(self, task_id: str, method: str, **params: Any) -> bool:
-        """Send a report about a task, retrying connection errors while the lease may live.
-
-        True if the server accepted it.
-        """
+    async def _report(self, task_id: str, method: str, **params: Any) -> Report:
+        """Send a report about a task, retrying connection errors while the lease may live."""
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + REPORT_PATIENCE_BEATS * self.heartbeat_s
         failures = 0
         while True:
             try:
                 await self.client.call(method, task_id=task_id, retry=True, **params)
-                return True
+                return "accepted"
             except (LeaseLost, TaskNotFound) as exc:
-                log.warning("%s for task %s refused: %s", method, task_id, exc.message)
-                return False
+                log.warning("%s for task %s: %s", method, task_id, exc.message)
+                return "lost"
+            except (RPCError, TypeError) as exc:  # TypeError: a result JSON cannot carry
+                log.error("%s for task %s refused: %s", method, task_id, exc)
+                return "refused"
             except CONNECTION_ERRORS as exc:
                 failures += 1
                 if loop.time() >= give_up_at:
                     log.error("gave up on %s for task %s: %s", method, task_id, exc)
-                    return False  # the lease has lapsed by now: the server retries the task
+                    return "lost"  # the lease has lapsed by now: the server retries the task
                 await asyncio.sleep(_backoff(failures))
 
     async def _heartbeats(self) -> None:
@@ -233,8 +245,8 @@ class Worker:
                 lost.job.cancel()  # its leases died with the registration
             await self._register()
             return
-        except CONNECTION_ERRORS as exc:
-            log.warning("heartbeat failed (%s)", type(exc).__name__)
+        except (RPCError, *CONNECTION_ERRORS) as exc:
+            log.warning("heartbeat failed (%s)", exc)
             return
         for task_id in answer["cancel"]:
             entry = self.running.get(task_id)
@@ -253,7 +265,10 @@ class Worker:
 
     async def _register(self) -> bool:
         """Register (again), retrying until it works; False if told to stop first."""
+        forgotten = self.worker_id
         async with self._registered:
+            if self.worker_id != forgotten:
+                return True  # another loop registered again while this one waited
             failures = 0
             while True:
                 if self.stopping.is_set():
@@ -267,9 +282,9 @@ class Worker:
                         capacity=self.options.concurrency,
                     )
                     break
-                except CONNECTION_ERRORS as exc:
+                except (RPCError, *CONNECTION_ERRORS) as exc:
                     failures += 1
-                    log.warning("cannot reach %s (%s); retrying", self.client.url, exc)
+                    log.warning("cannot register at %s (%s); retrying", self.client.url, exc)
                     await self._pause(failures)
             self.worker_id = registration["worker_id"]
             self.heartbeat_s = registration["heartbeat_interval_s"]
@@ -299,6 +314,10 @@ class Worker:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(_backoff(failures)):
                 await self.stopping.wait()
+
+
+async def _unknown_type(payload: Any, ctx: TaskContext) -> Any:
+    raise PermanentError("this worker has no such task type")
 
 
 def _backoff(failures: int) -> float:

@@ -220,6 +220,7 @@ async def list_tasks(
 
 async def stats(store: Store) -> Stats:
     """Counts by state, type and priority; the oldest ready task's wait; throughput; workers."""
+    store.tasks.sweep()
     return compute_stats(store.tasks.queue)
 
 

@@ -6,7 +6,13 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from app.clock import ManualClock
 from app.keys import STORE
+from app.settings import Settings
+from app.tasks.model import Outcome, TaskState
+from app.tasks.store import TaskStore
 from tests.conftest import MakeClient
 from tests.task_helpers import Queue, make_queue
 
@@ -112,3 +118,18 @@ async def test_real_time_timers_expire_leases_without_any_call(make_client: Make
     view: dict[str, Any] = await q.get(task, wait_s=10)
     assert (view["state"], view["reason"]) == ("dead", "expired")
     assert view["attempts"][0]["lease_id"] == claimed["lease_id"]
+
+
+async def test_a_claim_cancelled_after_it_was_served_gives_its_tasks_back() -> None:
+    # A caller that goes away (a shutdown) must not leave tasks leased to nobody.
+    store = TaskStore(Settings(), ManualClock())
+    worker = await store.register("w", frozenset({"compute"}), frozenset({"default"}), 5)
+    claim = asyncio.create_task(store.claim(worker.id, 5, wait_s=10))
+    await until(lambda: len(store._claims) == 1)
+    submitted = await store.submit("compute", 1)  # served to the waiting claim at once...
+    assert submitted.task.state is TaskState.RUNNING
+    claim.cancel()  # ...but its caller is cancelled before it could see the answer
+    with pytest.raises(asyncio.CancelledError):
+        await claim
+    assert submitted.task.state is TaskState.PENDING
+    assert [a.outcome for a in submitted.task.attempts] == [Outcome.RELEASED]

@@ -13,11 +13,12 @@ from tests.server_process import ROOT
 
 WORKER_COMMAND = (sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())")
 WAIT_S = 30
+_REGISTERED = re.compile(r"registered as (\S+)")
 _STARTED = re.compile(r"started task (\S+)")
 _COMPLETED = re.compile(r"completed task (\S+) lease (\S+)")
 
 
-@dataclass
+@dataclass(eq=False)
 class WorkerProcess:
     process: asyncio.subprocess.Process
     log: list[str] = field(default_factory=list)
@@ -25,6 +26,8 @@ class WorkerProcess:
     """Task ids, in the order the worker started them."""
     completed: list[tuple[str, str]] = field(default_factory=list)
     """(task id, lease id) for each completion the server accepted."""
+    worker_ids: list[str] = field(default_factory=list)
+    """Its registrations (more than one if the server forgot it)."""
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def read(self) -> None:
@@ -32,6 +35,8 @@ class WorkerProcess:
         async for raw in self.process.stderr:
             line = raw.decode()
             self.log.append(line)
+            if match := _REGISTERED.search(line):
+                self.worker_ids.append(match.group(1))
             if match := _STARTED.search(line):
                 self.started.append(match.group(1))
             if match := _COMPLETED.search(line):
@@ -43,6 +48,11 @@ class WorkerProcess:
         """Wait until a log line contains ``text``."""
         async with asyncio.timeout(WAIT_S), self.changed:
             await self.changed.wait_for(lambda: any(text in line for line in self.log))
+
+    async def wait_completed(self, pairs: set[tuple[str, str]]) -> None:
+        """Wait until the worker has logged each of these (task id, lease id) completions."""
+        async with asyncio.timeout(WAIT_S), self.changed:
+            await self.changed.wait_for(lambda: pairs <= set(self.completed))
 
     async def wait_started(self, count: int) -> None:
         """Wait until the worker has started ``count`` tasks."""

@@ -9,11 +9,13 @@ Waiting uses futures, never polling; the deadline timer runs from ``open()`` to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from app.clock import Clock
+from app.rpc.errors import DomainError
 from app.settings import Settings
 from app.tasks.model import Attempt, Task
 from app.tasks.queue import Limits, Submitted, TaskQueue
@@ -99,7 +101,8 @@ class TaskStore:
         except asyncio.CancelledError:
             # The caller is gone (a shutdown, a dropped connection): give back what it got.
             for task, attempt in _outcome(entry.future) or []:
-                self.queue.release(task.id, attempt.lease_id)
+                with contextlib.suppress(DomainError):  # unless it has already moved on
+                    self.queue.release(task.id, attempt.lease_id)
             self._react()
             raise
         finally:
