@@ -172,3 +172,16 @@ async def test_a_server_cancel_stops_the_task_on_the_worker(
         await worker.wait_for(f"stopping task {task}")
     assert (view["state"], view["reason"]) == ("cancelled", "cancelled")
     assert view["attempts"][0]["outcome"] == "failed"
+
+
+async def test_a_stopping_server_ends_long_polls_and_pauses_its_workers() -> None:
+    async with (
+        server_process(*FAST, "--drain-delay-s", "1") as server,
+        worker_process(server.url) as worker,
+    ):
+        server.process.send_signal(signal.SIGTERM)
+        # The worker's waiting claim returns at once, and it learns why from a heartbeat.
+        await worker.wait_for("the server is draining: claiming paused")
+        assert await server.stopped() == 0
+        worker.process.send_signal(signal.SIGTERM)
+        assert await worker.process.wait() == 0
