@@ -41,13 +41,13 @@ def _openrpc(args: argparse.Namespace) -> int:
 
 
 def _worker_arguments(parser: argparse.ArgumentParser) -> None:
-    from app.worker import add_arguments
+    from app.worker_cli import add_arguments
 
     add_arguments(parser)
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from app.worker import command
+    from app.worker_cli import command
 
     return command(args)
 
