@@ -40,6 +40,18 @@ def _openrpc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker_arguments(parser: argparse.ArgumentParser) -> None:
+    from app.worker_cli import add_arguments
+
+    add_arguments(parser)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.worker_cli import command
+
+    return command(args)
+
+
 COMMANDS = [
     Command("serve", "run the JSON-RPC server", settings.add_arguments, _serve),
     Command("openrpc", "print the OpenRPC document", settings.add_arguments, _openrpc),
@@ -52,6 +64,7 @@ COMMANDS = [
         cli_remote.configure_methods,
         cli_remote.run_methods,
     ),
+    Command("worker", "run a task worker", _worker_arguments, _worker),
 ]
 
 

@@ -130,6 +130,32 @@ class Settings:
         600.0, "Seconds an Open-Meteo answer for a city is reused (0: ask every time)."
     )
 
+    # Tasks
+    task_lease_ttl_s: Annotated[float, Field(gt=0)] = setting(
+        30.0, "Seconds a task's lease lasts unless its worker renews it with a heartbeat."
+    )
+    worker_heartbeat_s: Annotated[float, Field(gt=0)] = setting(
+        10.0, "Seconds between worker heartbeats; after 3 missed, a worker's leases are revoked."
+    )
+    task_timeout_s: Annotated[float, Field(gt=0)] = setting(
+        300.0, "Default longest run of one attempt; no lease outlives it."
+    )
+    task_retry_base_s: Annotated[float, Field(ge=0)] = setting(
+        1.0, "Delay before a task's first retry; it doubles per retry, with jitter."
+    )
+    task_retry_max_s: Annotated[float, Field(ge=0)] = setting(
+        300.0, "Longest delay between retries."
+    )
+    task_result_ttl_s: Annotated[float, Field(gt=0)] = setting(
+        3600.0, "Default seconds a finished task and its result are kept."
+    )
+    task_max_tasks: Annotated[int, Field(ge=1)] = setting(
+        100_000, "Most tasks held at once, finished ones included; more submits are refused."
+    )
+    task_max_payload_bytes: Annotated[int, Field(ge=64)] = setting(
+        65_536, "Largest task payload or result, in bytes of JSON."
+    )
+
 
 _ADAPTER = TypeAdapter(Settings)
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from app.rpc.namespace import Namespace
-from handlers import calc, cart, game, weather
+from handlers import calc, cart, game, tasks, weather, workers
 
 NAMESPACES: tuple[Namespace, ...] = (
     calc.namespace,
     weather.namespace,
     cart.namespace,
     game.namespace,
+    tasks.namespace,
+    workers.namespace,
 )

@@ -12,6 +12,7 @@ from app.clock import Clock, SystemClock
 from app.game.store import GameStore
 from app.settings import Settings
 from app.shop import Shop
+from app.tasks.store import TaskStore
 from app.weather import Weather
 
 
@@ -24,18 +25,22 @@ class Store:
         self.game = GameStore(settings, self.clock)
         self.shop = Shop.from_settings(settings, self.clock)
         self.weather = Weather(settings, self.clock)
+        self.tasks = TaskStore(settings, self.clock)
 
     async def open(self) -> None:
         await self.weather.open()
+        await self.tasks.open()
         self._open = True
 
     def drain(self) -> None:
         """The server is stopping: refuse to look ready, and let long-polls return early."""
         self._draining = True
+        self.tasks.drain()
 
     async def close(self) -> None:
         self._open = False
         await self.weather.close()
+        await self.tasks.close()
 
     @property
     def ready(self) -> bool:

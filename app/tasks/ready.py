@@ -1,0 +1,82 @@
+"""Ready queues: which pending task a worker gets next.
+
+One heap per (queue, type), keyed by (-priority rank, ready time, submit order): the most
+urgent task first, ties FIFO by when it became ready, then by submit order. The task is
+chosen at claim time, among the heaps the worker declared; nothing is prefetched.
+
+Removal is lazy: ``discard`` forgets a task's entry, and stale entries are dropped when they
+reach the top of their heap.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from itertools import count
+
+from app.tasks.model import Task
+
+_Key = tuple[int, float, int]
+_Entry = tuple[_Key, int, str]
+"""(sort key, entry token, task id)"""
+
+
+class ReadyQueues:
+    def __init__(self) -> None:
+        self._heaps: dict[tuple[str, str], list[_Entry]] = {}
+        self._live: dict[str, int] = {}
+        """Task id -> the token of its one live entry."""
+        self._tokens = count()
+        self._stale = 0
+
+    def push(self, task: Task) -> None:
+        """Make ``task`` claimable (replacing any earlier entry of it)."""
+        token = next(self._tokens)
+        self._live[task.id] = token
+        key = (-task.priority.rank, task.ready_at, task.seq)
+        heapq.heappush(self._heaps.setdefault((task.queue, task.type), []), (key, token, task.id))
+
+    def discard(self, task_id: str) -> None:
+        if self._live.pop(task_id, None) is not None:
+            self._stale += 1
+            if self._stale > 1024 and self._stale > len(self._live):
+                self._compact()
+
+    def __contains__(self, task_id: str) -> bool:
+        return task_id in self._live
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def pop(self, queues: Iterable[str], types: Iterable[str]) -> str | None:
+        """Take the most urgent ready task among these queues and types, if any."""
+        best: list[_Entry] | None = None
+        type_list = list(types)
+        for queue in queues:
+            for type_ in type_list:
+                heap = self._heaps.get((queue, type_))
+                if not heap:
+                    continue
+                self._drop_stale(heap)
+                if heap and (best is None or heap[0] < best[0]):
+                    best = heap
+        if best is None:
+            return None
+        _, _, task_id = heapq.heappop(best)
+        del self._live[task_id]
+        return task_id
+
+    def _drop_stale(self, heap: list[_Entry]) -> None:
+        while heap and self._live.get(heap[0][2]) != heap[0][1]:
+            heapq.heappop(heap)
+
+    def _compact(self) -> None:
+        """Rebuild the heaps without stale entries, so cancelled tasks cannot pile up."""
+        for heap_key, heap in list(self._heaps.items()):
+            live = [entry for entry in heap if self._live.get(entry[2]) == entry[1]]
+            if live:
+                heapq.heapify(live)
+                self._heaps[heap_key] = live
+            else:
+                del self._heaps[heap_key]
+        self._stale = 0

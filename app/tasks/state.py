@@ -1,0 +1,237 @@
+"""The task queue's state, and the transitions its operations share.
+
+``QueueState`` holds every record (tasks, workers, ready queues, deadlines, indexes) and the
+private steps that move a task between states; ``TaskQueue`` (``app.tasks.queue``) builds its
+public, atomic operations from them. Nothing here awaits.
+
+What the async layer (``app.tasks.store``) must react to is left in two outboxes: ``ready``
+(a task became claimable: serve waiting claims) and ``finished`` (tasks that reached a
+terminal state: wake whoever waits on them).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+from app.clock import Clock
+from app.tasks import deps, leases
+from app.tasks.cache import ResultCache
+from app.tasks.errors import TaskNotFound
+from app.tasks.model import FAILED_UPSTREAM, Attempt, Outcome, Task, TaskState
+from app.tasks.ready import ReadyQueues
+from app.tasks.retry import backoff
+from app.tasks.timers import Deadlines, Kind
+from app.tasks.workers import Health, Worker, Workers
+
+THROUGHPUT_WINDOW_S = 60.0
+_WORKED = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.DEAD})
+"""Terminal states reached by running a task (counted as throughput)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    lease_ttl_s: float = 30.0
+    heartbeat_s: float = 10.0
+    timeout_s: float = 300.0
+    retry_base_s: float = 1.0
+    retry_max_s: float = 300.0
+    result_ttl_s: float = 3600.0
+    max_tasks: int = 100_000
+    max_payload_bytes: int = 65_536
+
+
+class QueueState:
+    def __init__(self, limits: Limits, clock: Clock, rng: random.Random | None = None) -> None:
+        self.limits = limits
+        self.clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not security)
+        self.tasks: dict[str, Task] = {}
+        self.workers = Workers(limits.heartbeat_s)
+        self.deadlines = Deadlines()
+        self._ready = ReadyQueues()
+        self._keys: dict[str, str] = {}
+        """Idempotency key -> task id."""
+        self._cache = ResultCache()
+        self._seq = count(1)
+        self.expired = 0
+        """Finished tasks forgotten after their result expired."""
+        self.recent: deque[float] = deque()
+        """When tasks finished by a worker's report, within the throughput window."""
+        self.ready = False
+        self.finished: list[str] = []
+
+    def has_ready(self) -> bool:
+        return len(self._ready) > 0
+
+    def queued(self, task_id: str) -> bool:
+        """Whether the task waits in a ready queue."""
+        return task_id in self._ready
+
+    def _seen(self, worker: Worker, now: float) -> None:
+        was_offline = worker.health is Health.OFFLINE
+        self.workers.seen(worker, now)
+        if was_offline:  # its silence deadline chain ended when it went offline
+            self.deadlines.add(self.workers.silent_since(worker), Kind.WORKER, worker.id)
+
+    # ---- reading ---------------------------------------------------------------------
+
+    def get(self, task_id: str) -> Task:
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise TaskNotFound(data={"task_id": task_id})
+        return task
+
+    def dep_results(self, task: Task) -> dict[str, Any]:
+        return deps.results(task, self.tasks)
+
+    def scan(self, after_seq: int = 0) -> Iterator[Task]:
+        """Tasks in submit order, starting after ``after_seq``."""
+        for task in self.tasks.values():
+            if task.seq > after_seq:
+                yield task
+
+    # ---- time ------------------------------------------------------------------------
+
+    def sweep(self) -> float:
+        """Fire every deadline that has passed; return the current time."""
+        now = self.clock.time()
+        for kind, key in self.deadlines.due(now):
+            if kind is Kind.LEASE:
+                self._check_lease(key, now)
+            elif kind is Kind.READY:
+                self._check_ready(key, now)
+            elif kind is Kind.WORKER:
+                self._check_worker(key, now)
+            elif kind is Kind.EXPIRE:
+                self._check_expiry(key, now)
+            else:
+                self._cache.expire(key, now)
+        return now
+
+    def _check_lease(self, task_id: str, now: float) -> None:
+        task = self.tasks.get(task_id)
+        attempt = task.lease if task is not None else None
+        if task is None or attempt is None:
+            return
+        if attempt.expires_at > now:  # renewed since: look again when the renewal lapses
+            self.deadlines.add(attempt.expires_at, Kind.LEASE, task_id)
+            return
+        self._lose(task, attempt, leases.lapse_outcome(attempt), now)
+
+    def _check_ready(self, task_id: str, now: float) -> None:
+        task = self.tasks.get(task_id)
+        if task is not None and task.state is TaskState.SCHEDULED and task.ready_at <= now:
+            self._make_ready(task, now)
+
+    def _check_worker(self, worker_id: str, now: float) -> None:
+        worker = self.workers.find(worker_id)
+        if worker is None:
+            return
+        if worker.health is Health.ONLINE:
+            if self.workers.silent_since(worker) > now:
+                self.deadlines.add(self.workers.silent_since(worker), Kind.WORKER, worker_id)
+                return
+            worker.health = Health.OFFLINE
+            for task_id in sorted(worker.leases):
+                task = self.tasks[task_id]
+                attempt = task.lease
+                if attempt is not None:
+                    self._lose(task, attempt, Outcome.REVOKED, now)
+        if self.workers.forget_at(worker) > now:
+            self.deadlines.add(self.workers.forget_at(worker), Kind.WORKER, worker_id)
+        else:
+            self.workers.remove(worker_id)
+
+    def _check_expiry(self, task_id: str, now: float) -> None:
+        task = self.tasks.get(task_id)
+        if task is None or not task.state.terminal or task.expires_at is None:
+            return
+        if task.expires_at > now or deps.still_needed(task, self.tasks):
+            return  # a later deadline, or a finishing dependent, brings it back
+        deps.forget(task, self.tasks)
+        del self.tasks[task_id]
+        if task.idempotency_key is not None and self._keys.get(task.idempotency_key) == task_id:
+            del self._keys[task.idempotency_key]
+        self.expired += 1
+
+    # ---- transitions -----------------------------------------------------------------
+
+    def _make_ready(self, task: Task, now: float) -> None:
+        if task.ready_at > now:
+            task.state = TaskState.SCHEDULED
+            self.deadlines.add(task.ready_at, Kind.READY, task.id)
+        else:
+            task.state = TaskState.PENDING
+            self._ready.push(task)
+            self.ready = True
+
+    def _end(self, task: Task, attempt: Attempt, outcome: Outcome, now: float) -> None:
+        attempt.outcome = outcome
+        attempt.ended_at = now
+        worker = self.workers.find(attempt.worker_id)
+        if worker is not None:
+            worker.leases.discard(task.id)
+
+    def _release(self, task: Task, attempt: Attempt, now: float) -> None:
+        self._end(task, attempt, Outcome.RELEASED, now)
+        if task.cancel_requested:
+            self._finish(task, TaskState.CANCELLED, "cancelled", now)
+        else:
+            self._make_ready(task, now)
+
+    def _lose(self, task: Task, attempt: Attempt, outcome: Outcome, now: float) -> None:
+        """The attempt ended without a report: its lease lapsed, or its worker went away."""
+        self._end(task, attempt, outcome, now)
+        if task.cancel_requested:
+            self._finish(task, TaskState.CANCELLED, "cancelled", now)
+        else:
+            self._retry(task, outcome.value, now)
+
+    def _retry(self, task: Task, why: str, now: float) -> None:
+        task.charged += 1
+        if task.charged >= task.max_attempts:
+            self._finish(task, TaskState.DEAD, why, now)
+            return
+        delay = backoff(task.charged, self.limits.retry_base_s, self.limits.retry_max_s, self._rng)
+        task.ready_at = now + delay
+        self._make_ready(task, now)
+
+    def _finish(self, task: Task, state: TaskState, reason: str | None, now: float) -> None:
+        """Move ``task`` to a terminal state, then tell its dependents."""
+        self._settle(task, state, reason, now)
+        if state is TaskState.SUCCEEDED:
+            for dependent in deps.unblocked(task, self.tasks):
+                dependent.ready_at = max(dependent.ready_at, now)
+                self._make_ready(dependent, now)
+        elif state in FAILED_UPSTREAM:
+            for dependent in deps.downstream(task, self.tasks):
+                if dependent.state is TaskState.RUNNING:
+                    dependent.cancel_requested = True  # unreachable by construction; be safe
+                else:
+                    self._settle(dependent, TaskState.CANCELLED, "upstream_failed", now)
+
+    def _settle(self, task: Task, state: TaskState, reason: str | None, now: float) -> None:
+        self._ready.discard(task.id)
+        task.state = state
+        task.reason = reason
+        task.finished_at = now
+        task.expires_at = now + task.result_ttl_s
+        self.deadlines.add(task.expires_at, Kind.EXPIRE, task.id)
+        self.finished.append(task.id)
+        if state in _WORKED and not task.cached:
+            self.recent.append(now)
+            self.trim_throughput(now)
+        for dep_id in task.depends_on:
+            dep = self.tasks.get(dep_id)
+            # A dependency kept alive for this task's sake may expire now.
+            if dep is not None and dep.expires_at is not None and dep.expires_at <= now:
+                self.deadlines.add(now, Kind.EXPIRE, dep_id)
+
+    def trim_throughput(self, now: float) -> None:
+        while self.recent and self.recent[0] <= now - THROUGHPUT_WINDOW_S:
+            self.recent.popleft()

@@ -1,0 +1,102 @@
+"""The worker registry: who serves which types and queues, and whether they are alive.
+
+A worker is ``online`` while it keeps calling in (any call from it counts as a sign of
+life); after ``MISSED_HEARTBEATS`` intervals of silence it is ``offline`` and the queue
+revokes its leases. An offline worker that calls in again is online again, with no leases.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.tasks.errors import WorkerNotFound
+
+MISSED_HEARTBEATS = 3
+FORGET_OFFLINE_AFTER = 360
+"""Offline workers are listed for this many heartbeat intervals, then forgotten."""
+
+
+class Health(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+@dataclass(slots=True)
+class Worker:
+    id: str
+    name: str
+    types: frozenset[str]
+    queues: frozenset[str]
+    capacity: int
+    registered_at: float
+    last_seen: float
+    health: Health = Health.ONLINE
+    leases: set[str] = field(default_factory=set)
+    """Ids of the tasks it runs under a live lease."""
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - len(self.leases))
+
+    def serves(self, queue: str, type_: str) -> bool:
+        return queue in self.queues and type_ in self.types
+
+
+class Workers:
+    def __init__(self, heartbeat_s: float) -> None:
+        self.heartbeat_s = heartbeat_s
+        self._workers: dict[str, Worker] = {}
+
+    def register(
+        self, name: str, types: frozenset[str], queues: frozenset[str], capacity: int, now: float
+    ) -> Worker:
+        worker = Worker(
+            id="w_" + secrets.token_urlsafe(12),
+            name=name,
+            types=types,
+            queues=queues,
+            capacity=capacity,
+            registered_at=now,
+            last_seen=now,
+        )
+        self._workers[worker.id] = worker
+        return worker
+
+    def get(self, worker_id: str) -> Worker:
+        worker = self._workers.get(worker_id)
+        if worker is None:
+            raise WorkerNotFound(data={"worker_id": worker_id})
+        return worker
+
+    def find(self, worker_id: str) -> Worker | None:
+        return self._workers.get(worker_id)
+
+    def remove(self, worker_id: str) -> Worker:
+        worker = self.get(worker_id)
+        del self._workers[worker_id]
+        return worker
+
+    def seen(self, worker: Worker, now: float) -> None:
+        """Record a sign of life: the worker is online (again)."""
+        worker.last_seen = now
+        worker.health = Health.ONLINE
+
+    def silent_since(self, worker: Worker) -> float:
+        """When the worker goes offline unless it calls in."""
+        return worker.last_seen + MISSED_HEARTBEATS * self.heartbeat_s
+
+    def forget_at(self, worker: Worker) -> float:
+        return worker.last_seen + FORGET_OFFLINE_AFTER * self.heartbeat_s
+
+    def __iter__(self) -> Iterator[Worker]:
+        return iter(self._workers.values())
+
+    def __len__(self) -> int:
+        return len(self._workers)
+
+    @property
+    def online(self) -> int:
+        return sum(1 for worker in self._workers.values() if worker.health is Health.ONLINE)

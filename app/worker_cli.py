@@ -1,0 +1,76 @@
+"""The ``rpc-hub worker`` command line: flags, plugin loading, and the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from app.worker import Options, Worker, main
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``rpc-hub worker`` flags."""
+    default = Options()
+    parser.add_argument("--url", default=default.url, help=f"the server's /rpc [{default.url}]")
+    parser.add_argument(
+        "--types", type=_csv, default=(), help="comma-separated task types to run [all known]"
+    )
+    parser.add_argument(
+        "--queues", type=_csv, default=default.queues, help="comma-separated queues [default]"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=default.concurrency, help="tasks run at once [4]"
+    )
+    parser.add_argument("--name", default="", help="a name for people to read [host-pid]")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("RPC_TOKEN"),
+        help="bearer token sent to the server [RPC_TOKEN]",
+    )
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR",
+        help="more task types: an async function or a mapping of names to them (repeatable)",
+    )
+    parser.add_argument(
+        "--grace-s",
+        type=float,
+        default=default.grace_s,
+        help="on SIGTERM, seconds running tasks get to finish before release [20]",
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument("--log-format", default="text", choices=["text", "json"])
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run ``rpc-hub worker`` with parsed flags; the exit status."""
+    from app import logs, task_types
+
+    logs.configure(args.log_format, args.log_level)
+    if args.concurrency < 1:
+        args.parser.error("--concurrency must be at least 1")
+    try:
+        types = task_types.load(args.plugin)
+        options = Options(
+            url=args.url,
+            types=args.types,
+            queues=args.queues,
+            concurrency=args.concurrency,
+            name=args.name,
+            token=args.token,
+            grace_s=args.grace_s,
+        )
+        Worker.check(options, types)
+    except (ValueError, ImportError, AttributeError) as exc:
+        args.parser.error(str(exc))
+    asyncio.run(main(options, types))
+    return 0
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())

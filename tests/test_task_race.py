@@ -1,0 +1,81 @@
+"""Many workers claiming at once: every task is claimed exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from app.keys import STORE
+from tests.conftest import MakeClient, post
+from tests.task_helpers import Queue
+
+CLAIMERS = 20
+TASKS = 100
+
+
+async def test_twenty_claimers_and_a_hundred_tasks(make_client: MakeClient) -> None:
+    q = Queue(await make_client(), clock=None)  # type: ignore[arg-type]
+    workers = [await q.worker(capacity=TASKS) for _ in range(CLAIMERS)]
+    claims: list[dict[str, Any]] = []
+    done = asyncio.Event()
+
+    async def claimer(worker: str) -> None:
+        while not done.is_set():
+            got = await q.claim(worker, max_tasks=3, wait_s=5)
+            claims.extend(got)
+            if len(claims) >= TASKS:
+                done.set()
+                q.client.app[STORE].drain()  # ends the others' long-polls at once
+
+    running = [asyncio.create_task(claimer(worker)) for worker in workers]
+    # Half the tasks are there before the claimers look; half arrive while they wait.
+    half = TASKS // 2
+    status, body = await post(
+        q.client,
+        [
+            {
+                "jsonrpc": "2.0",
+                "method": "tasks.submit",
+                "params": {"type": "compute", "payload": i},
+                "id": i,
+            }
+            for i in range(half)
+        ],
+    )
+    assert status == 200 and all("result" in item for item in body)
+    submitted = {item["result"]["task_id"] for item in body}
+    for i in range(half, TASKS):
+        submitted.add(await q.submit(payload=i))
+    async with asyncio.timeout(30):
+        await asyncio.gather(*running)
+
+    counts = Counter(claim["task_id"] for claim in claims)
+    assert set(counts) == submitted
+    assert set(counts.values()) == {1}
+    assert {claim["attempt"] for claim in claims} == {1}
+    assert len({claim["lease_id"] for claim in claims}) == TASKS
+
+
+async def test_concurrent_immediate_claims_in_one_batch(make_client: MakeClient) -> None:
+    q = Queue(await make_client(max_batch=200), clock=None)  # type: ignore[arg-type]
+    submitted = {await q.submit(payload=i) for i in range(TASKS)}
+    workers = [await q.worker(capacity=TASKS) for _ in range(CLAIMERS)]
+    claimed: list[str] = []
+    while len(claimed) < TASKS:
+        _, body = await post(
+            q.client,
+            [
+                {
+                    "jsonrpc": "2.0",
+                    "method": "tasks.claim",
+                    "params": {"worker_id": w, "max_tasks": 2},
+                    "id": n,
+                }
+                for n, w in enumerate(workers)
+            ],
+        )
+        got = [task["task_id"] for item in body for task in item["result"]]
+        assert got, "ready tasks must be handed out"
+        claimed.extend(got)
+    assert sorted(claimed) == sorted(submitted)
