@@ -199,6 +199,8 @@ async def test_the_form_follows_the_param_schema(aiohttp_server: Any, tmp_path: 
 CROSS_ORIGIN_PAGE = """<!doctype html>
 <title>another site</title>
 <link rel="icon" href="data:,">
+<body>
+<!-- Inside <body>: a refused fetch can reject before a script in <head> would have a body. -->
 <script>
 const rpc = new URLSearchParams(location.search).get("rpc");
 fetch(rpc, {
@@ -210,6 +212,7 @@ fetch(rpc, {
   .then((body) => { document.body.dataset.outcome = "result " + JSON.stringify(body.result); })
   .catch((error) => { document.body.dataset.outcome = "blocked " + error.name; });
 </script>
+</body>
 """
 
 
