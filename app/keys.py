@@ -8,7 +8,6 @@ from app.rpc.dispatch import Dispatcher
 from app.rpc.registry import Registry
 from app.settings import Settings
 from app.store import Store
-from app.transport.cors import CorsPolicy
 
 SETTINGS = web.AppKey("settings", Settings)
 REGISTRY = web.AppKey("registry", Registry)
@@ -16,6 +15,3 @@ OPENRPC_JSON = web.AppKey("openrpc_json", bytes)
 """The OpenRPC document, serialized once."""
 STORE = web.AppKey("store", Store)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
-CORS = web.AppKey("cors", CorsPolicy)
-
-REQUEST_ID = web.RequestKey("request_id", str)

@@ -11,11 +11,14 @@ import asyncio
 import logging
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any, Literal, TextIO
 
 import orjson
 
 Format = Literal["text", "json"]
+CallRecord = tuple[str, float, int | None, Any]
+"""(method, duration in seconds, error code or None, ...): what the engine reports per call."""
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
@@ -47,55 +50,61 @@ def configure(fmt: Format, level: str, stream: TextIO | None = None) -> None:
 
 
 class CallLog:
-    """Writes one line per call, batched into a single write per event-loop turn."""
+    """Writes one line per call: records are collected, then formatted and written in one go
+    once per event-loop turn, all stamped with the time of that write."""
 
     def __init__(self, fmt: Format, stream: TextIO | None = None) -> None:
         self._json = fmt == "json"
         self._stream = stream or sys.stderr
-        self._lines: list[str] = []
-        self._second = -1
-        self._prefix = ""
+        self._pending: list[tuple[str, Sequence[CallRecord]]] = []
 
-    def __call__(self, request_id: str, method: str, duration_s: float, code: int | None) -> None:
-        now = time.time()
-        second = int(now)
-        if second != self._second:
-            self._second = second
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        stamp = f"{self._prefix}.{int((now - second) * 1000):03d}Z"
-        duration_ms = round(duration_s * 1000, 3)
-        if len(method) > 100:  # the name of an unknown method is whatever the client sent
-            method = method[:100] + "…"
-        if self._json:
-            line = orjson.dumps(
-                {
-                    "ts": stamp,
-                    "level": "info",
-                    "logger": "rpc.call",
-                    "request_id": request_id,
-                    "method": method,
-                    "duration_ms": duration_ms,
-                    "outcome": "ok" if code is None else "error",
-                    "code": code,
-                }
-            ).decode()
-        else:
-            if not method.isprintable():
-                method = repr(method)
-            outcome = "ok" if code is None else f"error code={code}"
-            line = (
-                f"{stamp} INFO rpc.call request_id={request_id} method={method} "
-                f"duration_ms={duration_ms} outcome={outcome}"
-            )
-        if not self._lines:
+    def __call__(self, request_id: str, records: Sequence[CallRecord]) -> None:
+        if not self._pending:
             asyncio.get_running_loop().call_soon(self.flush)
-        self._lines.append(line)
+        self._pending.append((request_id, records))
 
     def flush(self) -> None:
-        if self._lines:
-            self._stream.write("\n".join(self._lines) + "\n")
-            self._lines.clear()
-            self._stream.flush()
+        if not self._pending:
+            return
+        stamp = _timestamp(time.time())
+        line = self._json_line if self._json else self._text_line
+        lines = [
+            line(stamp, request_id, method, duration_s, code)
+            for request_id, records in self._pending
+            for method, duration_s, code, _ in records
+        ]
+        self._pending.clear()
+        self._stream.write("\n".join(lines) + "\n")
+        self._stream.flush()
+
+    @staticmethod
+    def _text_line(
+        stamp: str, request_id: str, method: str, duration_s: float, code: int | None
+    ) -> str:
+        if len(method) > 100 or not method.isprintable():  # unknown names are client input
+            method = repr(method[:100])
+        outcome = "ok" if code is None else f"error code={code}"
+        return (
+            f"{stamp} INFO rpc.call request_id={request_id} method={method} "
+            f"duration_ms={duration_s * 1000:.3f} outcome={outcome}"
+        )
+
+    @staticmethod
+    def _json_line(
+        stamp: str, request_id: str, method: str, duration_s: float, code: int | None
+    ) -> str:
+        return orjson.dumps(
+            {
+                "ts": stamp,
+                "level": "info",
+                "logger": "rpc.call",
+                "request_id": request_id,
+                "method": method[:100],
+                "duration_ms": round(duration_s * 1000, 3),
+                "outcome": "ok" if code is None else "error",
+                "code": code,
+            }
+        ).decode()
 
 
 def _timestamp(created: float) -> str:

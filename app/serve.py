@@ -17,13 +17,13 @@ from app import __version__
 from app.keys import STORE
 from app.server import create_app
 from app.settings import Settings
-from app.transport.middleware import SERVER_NAME
+from app.transport.edge import SERVER_NAME
 
 log = logging.getLogger("app.serve")
 
 
 async def serve(settings: Settings) -> None:
-    # Our middleware names the server on every response it sees, but aiohttp answers
+    # The edge names the server on every response it sees, but aiohttp answers
     # malformed HTTP itself, with a Server header that names Python's and aiohttp's versions.
     # That default is a module constant read at send time; this process owns it.
     web_response.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]

@@ -10,18 +10,18 @@ from aiohttp import web
 
 from app import __version__
 from app.clock import Clock
-from app.keys import CORS, DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORE
+from app.keys import DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORE
 from app.logs import CallLog
 from app.plugins import load_namespaces
 from app.rpc import openrpc
-from app.rpc.dispatch import CallRecorder, Dispatcher, Limits
+from app.rpc.dispatch import CallRecord, CallRecorder, Dispatcher, Limits
 from app.rpc.namespace import Namespace
 from app.rpc.registry import Registry
 from app.settings import Settings
 from app.store import Store
+from app.transport import http
 from app.transport.cors import CorsPolicy
-from app.transport.http import routes
-from app.transport.middleware import edge
+from app.transport.edge import Edge
 from handlers import NAMESPACES
 
 
@@ -59,17 +59,18 @@ def create_app(
             batch_concurrency=settings.batch_concurrency,
         ),
         resources={Store: store, Settings: settings},
-        on_call=_call_recorder(settings),
+        on_calls=_call_recorder(settings),
     )
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[edge(cors)])
+    openrpc_json = orjson.dumps(document)
+    app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[REGISTRY] = registry
-    app[OPENRPC_JSON] = orjson.dumps(document)
-    app[CORS] = cors
+    app[OPENRPC_JSON] = openrpc_json
     app[STORE] = store
     app[DISPATCHER] = dispatcher
     app.cleanup_ctx.append(_store_lifecycle)
-    app.add_routes(routes)
+    edge = Edge(cors, settings.max_body_bytes)
+    app.add_routes(http.routes(edge, dispatcher, store, cors, openrpc_json))
     return app
 
 
@@ -86,5 +87,5 @@ def _call_recorder(settings: Settings) -> CallRecorder:
     return _ignore
 
 
-def _ignore(request_id: str, method: str, duration_s: float, code: int | None) -> None:
+def _ignore(request_id: str, records: list[CallRecord]) -> None:
     pass

@@ -97,3 +97,52 @@ async def test_invalid_utf8_is_a_parse_error(client: Client) -> None:
         client, b'{"jsonrpc":"2.0","method":"probe.echo","params":["\xff"],"id":1}'
     )
     assert response["error"]["code"] == -32700
+
+
+def _nested(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+async def test_a_too_deep_item_fails_alone_in_its_batch(make_client: Any) -> None:
+    client = await make_client(max_depth=8)
+    _, body = await post(
+        client,
+        [
+            {"jsonrpc": "2.0", "method": "probe.echo", "params": [_nested(10)], "id": "deep"},
+            {"jsonrpc": "2.0", "method": "calc.add", "params": [1, 2], "id": "fine"},
+        ],
+    )
+    assert body[0] == {
+        "jsonrpc": "2.0",
+        "error": {"code": -32600, "message": "JSON nested too deeply", "data": {"limit": 8}},
+        "id": "deep",
+    }
+    assert body[1]["result"] == 3
+
+
+async def test_deep_params_for_scalar_params_are_invalid_params_not_a_crash(client: Client) -> None:
+    # calc.add's params cannot nest, so no depth walk is needed: validation refuses at once,
+    # even past the depth orjson can write back (the bad value is then not echoed).
+    deep = b"[" * 600 + b"1" + b"]" * 600
+    _, body = await post(
+        client, b'{"jsonrpc":"2.0","method":"calc.add","params":[' + deep + b',1],"id":1}'
+    )
+    assert body["error"]["code"] == -32602
+    assert body["error"]["data"][0]["path"] == "a"
+    assert body["error"]["data"][0]["value"] == "(nested too deeply to echo)"
+
+
+async def test_deep_values_outside_params_are_never_traversed(client: Client) -> None:
+    deep = b"[" * 900 + b"]" * 900
+    _, body = await post(
+        client, b'{"jsonrpc":"2.0","method":"calc.add","params":[1,2],"id":' + deep + b"}"
+    )
+    assert body["error"]["code"] == -32600
+    assert body["id"] is None
+    _, body = await post(
+        client, b'{"jsonrpc":"2.0","method":"calc.add","params":[1,2],"id":7,"x":' + deep + b"}"
+    )
+    assert body == {"jsonrpc": "2.0", "result": 3, "id": 7}

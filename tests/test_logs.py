@@ -17,8 +17,7 @@ from tests.conftest import post
 async def test_one_line_per_call(fmt: Any) -> None:
     stream = io.StringIO()
     log = CallLog(fmt, stream)
-    log("req-1", "calc.add", 0.000123, None)
-    log("req-1", "calc.divide", 0.5, 1001)
+    log("req-1", [("calc.add", 0.000123, None, {}), ("calc.divide", 0.5, 1001, None)])
     log.flush()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
@@ -38,8 +37,7 @@ async def test_one_line_per_call(fmt: Any) -> None:
 async def test_hostile_method_names_cannot_forge_lines() -> None:
     stream = io.StringIO()
     log = CallLog("text", stream)
-    log("r", "x\n2026-01-01 INFO forged", 0.0, -32601)
-    log("r", "y" * 10_000, 0.0, -32601)
+    log("r", [("x\n2026-01-01 INFO forged", 0.0, -32601, None), ("y" * 10_000, 0.0, -32601, None)])
     log.flush()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2

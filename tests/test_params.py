@@ -17,7 +17,9 @@ async def test_by_position_and_by_name_agree(client: Client) -> None:
 async def test_missing_params_are_listed(client: Client) -> None:
     err = await error(client, "calc.subtract", [42])
     assert err["code"] == -32602
-    assert err["data"] == [{"path": "subtrahend", "problem": "Field required", "type": "missing"}]
+    assert err["data"] == [
+        {"path": "subtrahend", "problem": "Missing required argument", "type": "missing_argument"}
+    ]
 
 
 async def test_omitted_params_mean_none_given(client: Client) -> None:
@@ -32,14 +34,14 @@ async def test_too_many_positional_params(client: Client) -> None:
     assert err["data"] == [
         {
             "path": "2",
-            "problem": "Unexpected positional parameter: the method takes at most 2",
-            "type": "too_many_positional",
+            "problem": "Unexpected positional argument: the method takes at most 2",
+            "type": "unexpected_positional_argument",
             "value": 3,
         },
         {
             "path": "3",
-            "problem": "Unexpected positional parameter: the method takes at most 2",
-            "type": "too_many_positional",
+            "problem": "Unexpected positional argument: the method takes at most 2",
+            "type": "unexpected_positional_argument",
             "value": "four",
         },
     ]
@@ -50,8 +52,8 @@ async def test_unknown_named_params(client: Client) -> None:
     assert err["data"] == [
         {
             "path": "c",
-            "problem": "Extra inputs are not permitted",
-            "type": "extra_forbidden",
+            "problem": "Unexpected keyword argument",
+            "type": "unexpected_keyword_argument",
             "value": 3,
         }
     ]
@@ -95,7 +97,7 @@ async def test_a_huge_bad_value_is_not_echoed_whole(client: Client) -> None:
 async def test_injected_parameters_cannot_be_supplied(client: Client) -> None:
     assert (await result(client, "probe.context"))["method"] == "probe.context"
     err = await error(client, "probe.context", {"ctx": {"request_id": "forged", "method": "x"}})
-    assert err["data"][0]["type"] == "extra_forbidden"
+    assert err["data"][0]["type"] == "unexpected_keyword_argument"
 
 
 async def test_call_context_carries_the_request_id(client: Client) -> None:
@@ -108,3 +110,29 @@ async def test_call_context_carries_the_request_id(client: Client) -> None:
         "request_id": "trace-123",
         "method": "probe.context",
     }
+
+
+def test_how_deep_each_type_can_nest() -> None:
+    import math
+
+    from pydantic import BaseModel, JsonValue
+
+    from app.rpc.params import nesting_of
+    from app.rpc.types import Number
+
+    class Line(BaseModel):
+        sku: str
+        tags: list[str]
+
+    class Tree(BaseModel):
+        child: Tree | None = None
+
+    assert nesting_of(Number) == 0
+    assert nesting_of(str | None) == 0
+    assert nesting_of(list[Number]) == 1
+    assert nesting_of(dict[str, list[int]]) == 2
+    assert nesting_of(list[Line]) == 3
+    assert nesting_of(Tree) == math.inf
+    assert nesting_of(JsonValue) == math.inf
+    assert nesting_of(Any) == math.inf
+    assert nesting_of(list) == math.inf

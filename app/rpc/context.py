@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 
 @dataclass(frozen=True, slots=True)
@@ -10,5 +12,13 @@ class CallContext:
     request_id: str
     """The HTTP request's X-Request-ID, shared by every call of a batch."""
     method: str
-    token: str | None = None
-    """The bearer credential from the Authorization header, if any. Never log it."""
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The transport's request headers (case-insensitive for HTTP)."""
+
+    @property
+    def token(self) -> str | None:
+        """The bearer credential from the Authorization header, if any. Never log it."""
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return token.strip()

@@ -1,13 +1,16 @@
 """Bytes in, bytes out: the JSON-RPC 2.0 engine.
 
 A request body becomes at most one response body. Each call goes through the same steps:
-check the envelope, find the method, bind params, run the handler, encode the result or map
-the error. Nothing in the per-call path is prepared twice: binders and injected resources
-are built at registration.
+check the envelope, find the method, bind params, run the handler, and answer with its
+result or its error. What can be prepared is prepared once per method (binders, injected
+resources, whether params need a depth check), so the per-call path does little else.
 
 Handlers are stepped eagerly: the coroutine is started inline, and only a handler that
 actually suspends is given a timeout (and, inside a batch, a task). Most in-memory handlers
 never suspend, so they cost neither.
+
+Responses are serialized in one ``orjson.dumps``; only if that fails (a result JSON cannot
+carry) are the responses encoded one by one to find and replace the culprits.
 """
 
 from __future__ import annotations
@@ -15,16 +18,16 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+import math
 import types
 import uuid
 from collections.abc import Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
 from time import perf_counter
+from types import MappingProxyType
 from typing import Any
 
-import orjson
-
-from app.rpc.codec import decode, encode
+from app.rpc.codec import decode, deeper_than, encode
 from app.rpc.context import CallContext
 from app.rpc.errors import (
     BatchTooLarge,
@@ -33,15 +36,22 @@ from app.rpc.errors import (
     InvalidRequest,
     MethodNotFound,
     RPCError,
+    TooDeeplyNested,
 )
 from app.rpc.registry import Entry, Registry
 
 log = logging.getLogger("app.rpc")
 
-CallRecorder = Callable[[str, str, float, int | None], None]
-"""Called once per call with (request id, method, duration in seconds, error code or None)."""
+CallRecord = tuple[str, float, int | None, Any]
+"""(method, duration in seconds, error code or None, the response if it succeeded)."""
+CallRecorder = Callable[[str, list[CallRecord]], None]
+"""Called once per request body with its request id and a record per call."""
+
+Response = dict[str, Any] | None
+"""A response object, or None for a notification."""
 
 _ABSENT: Any = object()
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _NO_METHOD = "-"
 
 
@@ -49,18 +59,10 @@ _NO_METHOD = "-"
 class Limits:
     max_batch: int = 100
     max_depth: int = 32
+    """Deepest nesting of a call's params, counting the request object as level 1."""
     call_timeout_s: float = 10.0
     batch_concurrency: int = 16
     """How many items of one batch may be suspended (awaiting I/O) at once."""
-
-
-@dataclass(slots=True)
-class _Call:
-    id: Any
-    notification: bool
-    method: str
-    request_id: str
-    started: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +70,25 @@ class _Target:
     """An entry plus what the dispatcher adds to every call of it."""
 
     entry: Entry
-    resources: dict[str, Any]
+    prefix: tuple[Any, ...]
+    """The injected leading arguments (store, settings; None where the context goes)."""
+    context_index: int | None
     timeout_s: float
-    positional_call: bool
+    check_depth: bool
 
 
 @dataclass(slots=True)
 class _Suspended:
-    call: _Call
+    """A call whose handler awaited something: finished later, under its time limit."""
+
+    id: Any
+    notification: bool
+    method: str
+    request_id: str
+    started: float
     coro: Coroutine[Any, Any, Any]
     yielded: Any
     timeout_s: float
-
-
-Response = dict[str, Any] | None
-"""A response object, or None for a notification."""
 
 
 class Dispatcher:
@@ -91,54 +97,63 @@ class Dispatcher:
         registry: Registry,
         limits: Limits,
         resources: Mapping[type, object],
-        on_call: CallRecorder,
+        on_calls: CallRecorder,
     ) -> None:
         self._limits = limits
-        self._on_call = on_call
+        self._on_calls = on_calls
         self._names = registry.names
-        self._targets = {
-            entry.name: _Target(
-                entry=entry,
-                resources={
-                    param: resources[kind]
-                    for param, kind in entry.binder.injected.items()
-                    if kind is not CallContext
-                },
-                timeout_s=entry.declared.timeout_s or limits.call_timeout_s,
-                positional_call=bool(entry.binder.pass_positionally or entry.binder.var_positional),
-            )
-            for entry in registry
-        }
+        self._params_depth = limits.max_depth - 1
+        self._targets = {entry.name: self._target(entry, resources) for entry in registry}
+
+    def _target(self, entry: Entry, resources: Mapping[type, object]) -> _Target:
+        kinds = list(entry.binder.injected.values())
+        return _Target(
+            entry=entry,
+            prefix=tuple(None if kind is CallContext else resources[kind] for kind in kinds),
+            context_index=kinds.index(CallContext) if CallContext in kinds else None,
+            timeout_s=entry.declared.timeout_s or self._limits.call_timeout_s,
+            check_depth=entry.binder.nesting > self._params_depth,
+        )
 
     async def dispatch(
-        self, body: bytes, request_id: str, token: str | None = None
+        self, body: bytes, request_id: str, headers: Mapping[str, str] = _NO_HEADERS
     ) -> bytes | None:
         """Answer one HTTP request body; None means "send nothing" (notifications only).
 
-        ``token`` is the caller's bearer credential, handed to handlers in their CallContext.
+        ``headers`` reach handlers that ask for a CallContext (credentials, for one).
         """
+        records: list[CallRecord] = []
         started = perf_counter()
         try:
             doc = decode(body, self._limits.max_depth)
         except RPCError as exc:
-            return self._reject(exc, request_id, started)
-        if type(doc) is list:
-            return await self._batch(doc, request_id, token, started)
-        response = self._start(doc, request_id, token, started)
-        if isinstance(response, _Suspended):
-            response = await self._finish(response)
-        return None if response is None else orjson.dumps(response)
+            response: Any = self._refuse(None, exc, started, records)
+        else:
+            if type(doc) is list:
+                response = await self._batch(doc, request_id, headers, started, records)
+            else:
+                response = self._start(doc, request_id, headers, started, records)
+                if type(response) is _Suspended:
+                    response = await self._finish(response, records)
+        out = None if response is None else self._serialize(response, request_id, records)
+        self._on_calls(request_id, records)
+        return out
 
     async def _batch(
-        self, docs: list[Any], request_id: str, token: str | None, started: float
-    ) -> bytes | None:
+        self,
+        docs: list[Any],
+        request_id: str,
+        headers: Mapping[str, str],
+        started: float,
+        records: list[CallRecord],
+    ) -> Any:
         if not docs:
-            return self._reject(
-                _invalid("a batch must hold at least one request"), request_id, started
+            return self._refuse(
+                None, _invalid("a batch must hold at least one request"), started, records
             )
         if len(docs) > self._limits.max_batch:
             error = BatchTooLarge(data={"limit": self._limits.max_batch, "received": len(docs)})
-            return self._reject(error, request_id, started)
+            return self._refuse(None, error, started, records)
         responses: list[Response | asyncio.Task[Response]] = []
         running: set[asyncio.Task[Response]] = set()
         try:
@@ -146,9 +161,9 @@ class Dispatcher:
                 # Bound before starting: an eager start may itself suspend.
                 if len(running) >= self._limits.batch_concurrency:
                     _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                response = self._start(doc, request_id, token, perf_counter())
+                response = self._start(doc, request_id, headers, perf_counter(), records)
                 if isinstance(response, _Suspended):
-                    task = asyncio.create_task(self._finish(response))
+                    task = asyncio.create_task(self._finish(response, records))
                     running.add(task)
                     responses.append(task)
                 else:
@@ -161,115 +176,154 @@ class Dispatcher:
                     item.cancel()
             raise
         out = [item.result() if isinstance(item, asyncio.Task) else item for item in responses]
-        out = [item for item in out if item is not None]
-        return orjson.dumps(out) if out else None
+        return [item for item in out if item is not None] or None
 
     def _start(
-        self, doc: Any, request_id: str, token: str | None, started: float
+        self,
+        doc: Any,
+        request_id: str,
+        headers: Mapping[str, str],
+        started: float,
+        records: list[CallRecord],
     ) -> Response | _Suspended:
         """Validate and begin one call; finish it here unless the handler suspends."""
         if type(doc) is not dict:
-            error = _invalid("expected a JSON-RPC request object")
-            return self._refuse(None, error, request_id, started)
+            return self._refuse(
+                None, _invalid("expected a JSON-RPC request object"), started, records
+            )
         id_ = doc.get("id", _ABSENT)
         notification = id_ is _ABSENT
         if notification:
             id_ = None
         elif id_ is not None and type(id_) not in (str, int, float):
             error = _invalid('"id" must be a string, a number or null')
-            return self._refuse(None, error, request_id, started)
+            return self._refuse(None, error, started, records)
         if doc.get("jsonrpc") != "2.0":
-            error = _invalid('"jsonrpc" must be exactly "2.0"')
-            return self._refuse(id_, error, request_id, started)
+            return self._refuse(id_, _invalid('"jsonrpc" must be exactly "2.0"'), started, records)
         name = doc.get("method")
         if type(name) is not str:
-            error = _invalid('"method" must be a string')
-            return self._refuse(id_, error, request_id, started)
+            return self._refuse(id_, _invalid('"method" must be a string'), started, records)
         params = doc.get("params", _ABSENT)
         if params is _ABSENT:
             params = None
         elif type(params) is not list and type(params) is not dict:
             error = _invalid('"params" must be an array or an object, or left out')
-            return self._refuse(id_, error, request_id, started)
+            return self._refuse(id_, error, started, records)
 
-        call = _Call(id_, notification, name, request_id, started)
         target = self._targets.get(name)
         if target is None:
-            return self._failure(call, self._not_found(name))
+            return self._fail(
+                id_, notification, name, request_id, started, self._not_found(name), records
+            )
+        if target.check_depth and params is not None and deeper_than(params, self._params_depth):
+            error = TooDeeplyNested(data={"limit": self._limits.max_depth})
+            return self._fail(id_, notification, name, request_id, started, error, records)
         entry = target.entry
         if entry.declared.deprecated:
             log.warning("deprecated method %s called (request %s)", name, request_id)
         try:
-            values = entry.binder.bind(params)
-            if target.resources:
-                values.update(target.resources)
-            if entry.context_param is not None:
-                values[entry.context_param] = CallContext(request_id, name, token)
-            if target.positional_call:
-                args, kwargs = entry.binder.call_args(values)
-                coro = entry.func(*args, **kwargs)
-            else:
-                coro = entry.func(**values)
+            args, kwargs = entry.binder.bind(params)
+            prefix = target.prefix
+            if target.context_index is not None:
+                context = CallContext(request_id, name, headers)
+                prefix = (
+                    *prefix[: target.context_index],
+                    context,
+                    *prefix[target.context_index + 1 :],
+                )
+            coro = entry.func(*prefix, *args, **kwargs)
             yielded = coro.send(None)
         except StopIteration as stop:
-            return self._success(call, stop.value)
+            result = stop.value
+            if type(result) is float and not math.isfinite(result):
+                nan = ValueError("non-finite float result")
+                return self._fail(id_, notification, name, request_id, started, nan, records)
+            if notification:
+                records.append((name, perf_counter() - started, None, None))
+                return None
+            response = {"jsonrpc": "2.0", "result": result, "id": id_}
+            records.append((name, perf_counter() - started, None, response))
+            return response
         except Exception as exc:
-            return self._failure(call, exc)
-        return _Suspended(call, coro, yielded, target.timeout_s)
+            return self._fail(id_, notification, name, request_id, started, exc, records)
+        return _Suspended(
+            id_, notification, name, request_id, started, coro, yielded, target.timeout_s
+        )
 
-    async def _finish(self, suspended: _Suspended) -> Response:
+    async def _finish(self, call: _Suspended, records: list[CallRecord]) -> Response:
         """Drive a suspended handler to its end, within the call's time limit."""
-        call = suspended.call
-        deadline = asyncio.timeout(suspended.timeout_s)
+        deadline = asyncio.timeout(call.timeout_s)
+        failure: Exception
         try:
             async with deadline:
-                result = await _resume(suspended.coro, suspended.yielded)
+                result = await _resume(call.coro, call.yielded)
         except TimeoutError as exc:
-            if deadline.expired():
-                return self._failure(call, CallTimeout(data={"timeout_s": suspended.timeout_s}))
-            return self._failure(call, exc)
+            failure = CallTimeout(data={"timeout_s": call.timeout_s}) if deadline.expired() else exc
         except Exception as exc:
-            return self._failure(call, exc)
-        return self._success(call, result)
+            failure = exc
+        else:
+            if type(result) is not float or math.isfinite(result):
+                response = (
+                    None
+                    if call.notification
+                    else {"jsonrpc": "2.0", "result": result, "id": call.id}
+                )
+                records.append((call.method, perf_counter() - call.started, None, response))
+                return response
+            failure = ValueError("non-finite float result")
+        return self._fail(
+            call.id, call.notification, call.method, call.request_id, call.started, failure, records
+        )
 
-    def _success(self, call: _Call, result: Any) -> Response:
-        if call.notification:
-            self._on_call(call.request_id, call.method, perf_counter() - call.started, None)
+    def _fail(
+        self,
+        id_: Any,
+        notification: bool,
+        method: str,
+        request_id: str,
+        started: float,
+        exc: Exception,
+        records: list[CallRecord],
+    ) -> Response:
+        error = exc if isinstance(exc, RPCError) else self._internal(method, request_id, exc)
+        records.append((method, perf_counter() - started, error.code, None))
+        if notification:
             return None
-        try:
-            payload = orjson.Fragment(encode(result))
-        except (TypeError, ValueError) as exc:
-            return self._failure(call, exc)
-        self._on_call(call.request_id, call.method, perf_counter() - call.started, None)
-        return {"jsonrpc": "2.0", "result": payload, "id": call.id}
-
-    def _failure(self, call: _Call, exc: Exception) -> Response:
-        error = exc if isinstance(exc, RPCError) else self._internal(call, exc)
-        try:
-            body = orjson.Fragment(encode(error.to_error()))
-        except (TypeError, ValueError) as encode_error:
-            error = self._internal(call, encode_error)
-            body = orjson.Fragment(encode(error.to_error()))
-        self._on_call(call.request_id, call.method, perf_counter() - call.started, error.code)
-        if call.notification:
-            return None
-        return {"jsonrpc": "2.0", "error": body, "id": call.id}
-
-    def _refuse(self, id_: Any, error: RPCError, request_id: str, started: float) -> Response:
-        """Answer an invalid request object; these are answered even without an id."""
-        self._on_call(request_id, _NO_METHOD, perf_counter() - started, error.code)
         return {"jsonrpc": "2.0", "error": error.to_error(), "id": id_}
 
-    def _reject(self, error: RPCError, request_id: str, started: float) -> bytes:
-        """Answer a body that is refused as a whole (unparseable, empty or oversized batch)."""
-        return orjson.dumps(self._refuse(None, error, request_id, started))
+    def _refuse(
+        self, id_: Any, error: RPCError, started: float, records: list[CallRecord]
+    ) -> Response:
+        """Answer an invalid request object; these are answered even without an id."""
+        records.append((_NO_METHOD, perf_counter() - started, error.code, None))
+        return {"jsonrpc": "2.0", "error": error.to_error(), "id": id_}
 
-    def _internal(self, call: _Call, exc: BaseException) -> InternalError:
+    def _serialize(self, response: Any, request_id: str, records: list[CallRecord]) -> bytes:
+        try:
+            return encode(response)
+        except (TypeError, ValueError):
+            pass
+        # Some result cannot be sent exactly: replace just those answers with -32603.
+        single = type(response) is dict
+        responses = [response] if single else response
+        for index, item in enumerate(responses):
+            try:
+                encode(item)
+            except (TypeError, ValueError) as exc:
+                position = next((i for i, r in enumerate(records) if r[3] is item), None)
+                method = _NO_METHOD if position is None else records[position][0]
+                error = self._internal(method, request_id, exc)
+                if position is not None:
+                    records[position] = (method, records[position][1], error.code, None)
+                responses[index] = {"jsonrpc": "2.0", "error": error.to_error(), "id": item["id"]}
+        return encode(responses[0] if single else responses)
+
+    def _internal(self, method: str, request_id: str, exc: BaseException) -> InternalError:
         correlation_id = uuid.uuid4().hex
         log.error(
             "unhandled error in %s (request %s, correlation %s)",
-            call.method,
-            call.request_id,
+            method,
+            request_id,
             correlation_id,
             exc_info=exc,
         )

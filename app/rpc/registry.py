@@ -33,8 +33,6 @@ class Entry:
     summary: str
     description: str
     result_type: Any
-    context_param: str | None
-    """The parameter that receives the ``CallContext``, if the handler asks for one."""
 
 
 class RegistryError(ValueError):
@@ -97,9 +95,6 @@ class Registry:
         except TypeError as exc:
             raise RegistryError(str(exc)) from exc
         summary, _, description = inspect.cleandoc(method.func.__doc__ or "").partition("\n")
-        context_param = next(
-            (param for param, kind in binder.injected.items() if kind is CallContext), None
-        )
         self._entries[name] = Entry(
             name=name,
             func=method.func,
@@ -108,7 +103,6 @@ class Registry:
             summary=summary.strip(),
             description=description.strip(),
             result_type=get_type_hints(method.func, include_extras=True)["return"],
-            context_param=context_param,
         )
 
     def _add_error(self, method: str, error: type[DomainError]) -> None:

@@ -1,1 +1,1 @@
-"""HTTP transport: routes and middleware around the protocol engine. Bytes in, bytes out."""
+"""HTTP transport: routes and the edge around the protocol engine. Bytes in, bytes out."""

@@ -1,67 +1,27 @@
 """The routes: POST /rpc (and its CORS preflight), health, readiness, the OpenRPC document,
-and the browser console (GET / and its files under /static/)."""
+and the browser console (GET / and its files under /static/).
+
+``routes`` binds each handler to the app's parts once, so a request looks nothing up.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
-from app.keys import CORS, DISPATCHER, OPENRPC_JSON, REQUEST_ID, STORE
-from app.transport.cors import PREFLIGHT_HEADERS
+from app.rpc.dispatch import Dispatcher
+from app.store import Store
+from app.transport.cors import PREFLIGHT_HEADERS, CorsPolicy
+from app.transport.edge import Edge
 
 JSON_MEDIA_TYPES = frozenset(
     {"application/json", "application/json-rpc", "application/jsonrequest"}
 )
-
-
-async def rpc(request: web.Request) -> web.Response:
-    """JSON-RPC 2.0: one request, a notification or a batch."""
-    if request.content_type not in JSON_MEDIA_TYPES:
-        raise web.HTTPUnsupportedMediaType()
-    body = await request.read()
-    out = await request.app[DISPATCHER].dispatch(body, request[REQUEST_ID], _bearer(request))
-    if out is None:
-        return web.Response(status=204)
-    return web.Response(body=out, content_type="application/json")
-
-
-def _bearer(request: web.Request) -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
-async def rpc_preflight(request: web.Request) -> web.Response:
-    """Answer a browser's CORS preflight; the edge middleware adds the origin itself."""
-    response = web.Response(status=204, headers={"Allow": "POST, OPTIONS"})
-    origin = request.headers.get("Origin")
-    if (
-        origin is not None
-        and "Access-Control-Request-Method" in request.headers
-        and request.app[CORS].allows(origin)
-    ):
-        response.headers.update(PREFLIGHT_HEADERS)
-    return response
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """Liveness: 200 while the process serves."""
-    return web.json_response({"status": "ok"})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    """Readiness: 200 once the store is open, 503 while starting or shutting down."""
-    store = request.app[STORE]
-    if store.ready:
-        return web.json_response({"status": "ready"})
-    return web.json_response({"status": "draining" if store.draining else "starting"}, status=503)
-
-
-async def openrpc_json(request: web.Request) -> web.Response:
-    return web.Response(body=request.app[OPENRPC_JSON], content_type="application/json")
-
+_COMMON_JSON_HEADERS = frozenset(
+    {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
+)
+"""Content-Type values accepted without parsing; anything else is parsed, then judged."""
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 """The console's files, shipped as package data (pyproject's package-data)."""
@@ -74,19 +34,90 @@ CONSOLE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
 }
+RPC_METHODS = "POST, OPTIONS"
 
 
-async def console(request: web.Request) -> web.FileResponse:
-    """The browser console: a static page that calls POST /rpc with fetch."""
-    return web.FileResponse(STATIC / "index.html", headers=CONSOLE_HEADERS)
+def routes(
+    edge: Edge, dispatcher: Dispatcher, store: Store, cors: CorsPolicy, openrpc_json: bytes
+) -> list[web.RouteDef]:
+    """Every route of the server, in match order; unknown paths and methods get JSON errors."""
 
+    async def rpc(request: web.Request) -> web.StreamResponse:
+        """JSON-RPC 2.0: one request, a notification or a batch (the hot path, edge inlined)."""
+        request_id = edge.request_id(request)
+        try:
+            if (
+                request.headers.get(hdrs.CONTENT_TYPE) not in _COMMON_JSON_HEADERS
+                and request.content_type not in JSON_MEDIA_TYPES
+            ):
+                raise web.HTTPUnsupportedMediaType()
+            body = await request.read()
+            out = await dispatcher.dispatch(body, request_id, request.headers)
+        except web.HTTPException as exc:
+            response: web.StreamResponse = edge.refusal(request, exc)
+        except Exception:
+            response = edge.crash(request, request_id)
+        else:
+            if out is None:
+                response = web.Response(status=204)
+            else:
+                response = web.Response(body=out, content_type="application/json")
+        return edge.finish(request, response, request_id)
 
-routes = [
-    web.post("/rpc", rpc),
-    web.options("/rpc", rpc_preflight),
-    web.get("/healthz", healthz),
-    web.get("/readyz", readyz),
-    web.get("/openrpc.json", openrpc_json),
-    web.get("/", console),
-    web.static("/static", STATIC),
-]
+    async def rpc_preflight(request: web.Request) -> web.Response:
+        """Answer a browser's CORS preflight; the edge adds the allowed origin itself."""
+        response = web.Response(status=204, headers={hdrs.ALLOW: RPC_METHODS})
+        origin = request.headers.get(hdrs.ORIGIN)
+        if (
+            origin is not None
+            and hdrs.ACCESS_CONTROL_REQUEST_METHOD in request.headers
+            and cors.allows(origin)
+        ):
+            response.headers.update(PREFLIGHT_HEADERS)
+        return response
+
+    async def rpc_other(request: web.Request) -> web.Response:
+        raise web.HTTPMethodNotAllowed(request.method, RPC_METHODS.split(", "))
+
+    async def healthz(request: web.Request) -> web.Response:
+        """Liveness: 200 while the process serves."""
+        return web.json_response({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        """Readiness: 200 once the store is open, 503 while starting or shutting down."""
+        if store.ready:
+            return web.json_response({"status": "ready"})
+        status = "draining" if store.draining else "starting"
+        return web.json_response({"status": status}, status=503)
+
+    async def openrpc(request: web.Request) -> web.Response:
+        return web.Response(body=openrpc_json, content_type="application/json")
+
+    async def console(request: web.Request) -> web.FileResponse:
+        """The browser console: a static page that calls POST /rpc with fetch."""
+        return web.FileResponse(STATIC / "index.html", headers=CONSOLE_HEADERS)
+
+    console_files = {path.name for path in STATIC.iterdir() if path.is_file()}
+
+    async def static(request: web.Request) -> web.FileResponse:
+        """One of the console's own files; nothing else on disk is reachable."""
+        name = request.match_info["name"]
+        if name not in console_files:
+            raise web.HTTPNotFound()
+        return web.FileResponse(STATIC / name, headers={"X-Content-Type-Options": "nosniff"})
+
+    async def not_found(request: web.Request) -> web.Response:
+        raise web.HTTPNotFound()
+
+    wrap = edge.wrap
+    return [
+        web.post("/rpc", rpc),
+        web.options("/rpc", wrap(rpc_preflight)),
+        web.route(hdrs.METH_ANY, "/rpc", wrap(rpc_other)),
+        web.get("/healthz", wrap(healthz)),
+        web.get("/readyz", wrap(readyz)),
+        web.get("/openrpc.json", wrap(openrpc)),
+        web.get("/", wrap(console)),
+        web.get("/static/{name}", wrap(static)),
+        web.route(hdrs.METH_ANY, "/{path:.*}", wrap(not_found)),
+    ]
