@@ -61,7 +61,13 @@ class _Day:
 
 def observe(city: City, now: float) -> Observation:
     """The reading for ``city`` at the latest 15-minute mark at or before ``now``."""
-    t = math.floor(now / STEP_S) * STEP_S
+    return _observation(city, math.floor(now / STEP_S) * STEP_S)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _observation(city: City, t: int) -> Observation:
+    # A pure function of (city, mark): everyone asking about a city in the same quarter hour
+    # shares one computation.
     temperature, dew_point, wind, wind_from = _state(city, t)
     humidity = _relative_humidity(temperature, dew_point)
     observed_at = datetime.fromtimestamp(t, city.zone)
@@ -84,18 +90,13 @@ def outlook(city: City, now: float, days: int) -> list[DayOutlook]:
     result = []
     for offset in range(days):
         day = today + timedelta(days=offset)
-        morning, afternoon = _span(city, day - _ONE_DAY), _span(city, day)
-        start, end = _midnight(zone, day), _midnight(zone, day + _ONE_DAY)
-        temperatures = [
-            _temperature(city, morning if t < afternoon.start else afternoon, t)
-            for t in range(math.ceil(start / STEP_S) * STEP_S, math.ceil(end), STEP_S)
-        ]
+        high, low = _extremes(city, day)
         weather = _day(city, day)
         result.append(
             DayOutlook(
                 day=day,
-                high_c=max(temperatures),
-                low_c=min(temperatures),
+                high_c=high,
+                low_c=low,
                 condition=weather.condition,
                 precipitation_chance_pct=weather.precipitation_chance_pct,
             )
@@ -134,6 +135,19 @@ def feels_like(temperature_c: float, humidity_pct: float, wind_kmh: float) -> fl
             temperature_c, 13.12 + 0.6215 * temperature_c - 11.37 * v + 0.3965 * temperature_c * v
         )
     return temperature_c
+
+
+@functools.lru_cache(maxsize=16_384)
+def _extremes(city: City, day: date) -> tuple[float, float]:
+    """The day's high and low over its 15-minute readings: pure, so computed once."""
+    zone = city.zone
+    morning, afternoon = _span(city, day - _ONE_DAY), _span(city, day)
+    start, end = _midnight(zone, day), _midnight(zone, day + _ONE_DAY)
+    temperatures = [
+        _temperature(city, morning if t < afternoon.start else afternoon, t)
+        for t in range(math.ceil(start / STEP_S) * STEP_S, math.ceil(end), STEP_S)
+    ]
+    return max(temperatures), min(temperatures)
 
 
 @dataclass(frozen=True, slots=True)
