@@ -64,8 +64,8 @@ def encode(value: Any) -> bytes:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+    if isinstance(value, BaseModel):  # pydantic writes its own JSON, in Rust
+        return orjson.Fragment(value.__pydantic_serializer__.to_json(value))
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
