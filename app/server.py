@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -14,7 +14,7 @@ from app.keys import DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORE
 from app.logs import CallLog
 from app.plugins import load_namespaces
 from app.rpc import openrpc
-from app.rpc.dispatch import CallRecord, CallRecorder, Dispatcher, Limits
+from app.rpc.dispatch import CallRecord, Dispatcher, Limits
 from app.rpc.namespace import Namespace
 from app.rpc.registry import Registry
 from app.settings import Settings
@@ -50,6 +50,11 @@ def create_app(
     registry, document = build_api(settings, namespaces)
     cors = CorsPolicy.from_origins(settings.cors_origins)
     store = Store(settings, clock)
+    call_log = (
+        CallLog(settings.log_format)
+        if settings.call_log and settings.log_level in ("debug", "info")
+        else None
+    )
     dispatcher = Dispatcher(
         registry,
         Limits(
@@ -59,7 +64,7 @@ def create_app(
             batch_concurrency=settings.batch_concurrency,
         ),
         resources={Store: store, Settings: settings},
-        on_calls=_call_recorder(settings),
+        on_calls=call_log or _ignore,
     )
     openrpc_json = orjson.dumps(document)
     app = web.Application(client_max_size=settings.max_body_bytes)
@@ -69,6 +74,8 @@ def create_app(
     app[STORE] = store
     app[DISPATCHER] = dispatcher
     app.cleanup_ctx.append(_store_lifecycle)
+    if call_log is not None:
+        app.on_cleanup.append(_flusher(call_log))
     edge = Edge(cors, settings.max_body_bytes)
     app.add_routes(http.routes(edge, dispatcher, store, cors, openrpc_json))
     return app
@@ -81,10 +88,11 @@ async def _store_lifecycle(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
-def _call_recorder(settings: Settings) -> CallRecorder:
-    if settings.call_log and settings.log_level in ("debug", "info"):
-        return CallLog(settings.log_format)
-    return _ignore
+def _flusher(call_log: CallLog) -> Callable[[web.Application], Awaitable[None]]:
+    async def flush(app: web.Application) -> None:
+        call_log.flush()  # the last lines, once in-flight calls have finished
+
+    return flush
 
 
 def _ignore(request_id: str, records: list[CallRecord]) -> None:

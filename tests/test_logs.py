@@ -57,6 +57,7 @@ async def test_the_server_logs_every_call_of_a_batch(
     response = await client.post("/rpc", json=batch, headers={"X-Request-ID": "batch-7"})
     assert response.status == 200
     await post(client, {"jsonrpc": "2.0", "method": "calc.add", "params": [1, 1], "id": 3})
+    await client.close()  # shutting down writes what is still pending
     lines = [line for line in capsys.readouterr().err.splitlines() if "request_id=batch-7" in line]
     assert [line.split("method=")[1].split()[0] for line in lines] == [
         "calc.add",
