@@ -70,6 +70,9 @@ class _Target:
     """An entry plus what the dispatcher adds to every call of it."""
 
     entry: Entry
+    bind: Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]]
+    func: Callable[..., Coroutine[Any, Any, Any]]
+    deprecated: bool
     prefix: tuple[Any, ...]
     """The injected leading arguments (store, settings; None where the context goes)."""
     context_index: int | None
@@ -109,6 +112,9 @@ class Dispatcher:
         kinds = list(entry.binder.injected.values())
         return _Target(
             entry=entry,
+            bind=entry.binder.bind,
+            func=entry.func,
+            deprecated=entry.declared.deprecated,
             prefix=tuple(None if kind is CallContext else resources[kind] for kind in kinds),
             context_index=kinds.index(CallContext) if CallContext in kinds else None,
             timeout_s=entry.declared.timeout_s or self._limits.call_timeout_s,
@@ -218,11 +224,10 @@ class Dispatcher:
         if target.check_depth and params is not None and deeper_than(params, self._params_depth):
             error = TooDeeplyNested(data={"limit": self._limits.max_depth})
             return self._fail(id_, notification, name, request_id, started, error, records)
-        entry = target.entry
-        if entry.declared.deprecated:
+        if target.deprecated:
             log.warning("deprecated method %s called (request %s)", name, request_id)
         try:
-            args, kwargs = entry.binder.bind(params)
+            args, kwargs = target.bind(params)
             prefix = target.prefix
             if target.context_index is not None:
                 context = CallContext(request_id, name, headers)
@@ -231,7 +236,7 @@ class Dispatcher:
                     context,
                     *prefix[target.context_index + 1 :],
                 )
-            coro = entry.func(*prefix, *args, **kwargs)
+            coro = target.func(*prefix, *args, **kwargs)
             yielded = coro.send(None)
         except StopIteration as stop:
             result = stop.value
