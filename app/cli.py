@@ -89,3 +89,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         )
         parser: argparse.ArgumentParser = args.parser
         parser.error(problems)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

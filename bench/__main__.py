@@ -1,0 +1,131 @@
+"""``python -m bench`` (``make bench``): rpc-hub against a bare-aiohttp ceiling, in one run.
+
+Each server runs as its own process pinned to one core; wrk (and everything else the bench
+starts) runs on the other. Every HTTP scenario is warmed up, then measured in interleaved
+rounds (ceiling, rpc-hub, ceiling, …) so both see the same machine; the table reports
+medians. Tests never time anything: this is where speed is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from bench import report, scenarios, servers, taskqueue, wrk
+from bench.report import Row
+
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5, help="seconds of each measured run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of each warm-up run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per scenario")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--tasks", type=int, default=2000, help="tasks in the queue scenario")
+    parser.add_argument("--workers", type=int, default=4, help="worker processes for the queue")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    wrk_path = wrk.ensure_wrk()
+    server_cpu, load_cpu = (0, 1) if (os.cpu_count() or 1) >= 2 else (None, None)
+    if load_cpu is not None:
+        os.sched_setaffinity(0, {load_cpu})  # keep this process off the servers' core
+    settings = {
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+        "connections": args.connections,
+        "server_cpu": server_cpu,
+        "load_cpu": load_cpu,
+    }
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
+        logs = Path(scratch)
+        with (
+            servers.running(
+                "ceiling",
+                servers.ceiling_command(),
+                server_cpu,
+                logs / "ceiling.log",
+                servers.CEILING_READY,
+            ) as ceiling,
+            servers.running(
+                "rpc-hub",
+                servers.app_command(*scenarios.APP_FLAGS),
+                server_cpu,
+                logs / "app.log",
+                servers.APP_READY,
+            ) as app,
+        ):
+            loads = [scenarios.single(), scenarios.batch(), asyncio.run(scenarios.mix(app.url))]
+            for scenario in loads:
+                rows.append(_measure(scenario, ceiling, app, wrk_path, logs, load_cpu, args))
+        with servers.running(
+            "rpc-hub (queue)",
+            servers.app_command(),
+            server_cpu,
+            logs / "queue.log",
+            servers.APP_READY,
+        ) as queue_app:
+            run = taskqueue.run(queue_app.url, args.tasks, args.workers, load_cpu, logs)
+            rows.append(
+                Row(
+                    scenario=f"task queue, {args.workers} workers (tasks/s; submit→done)",
+                    requests_per_s=None,
+                    calls_per_s=run.tasks_per_s,
+                    p50_ms=run.p50_ms,
+                    p99_ms=run.p99_ms,
+                    server_rss_mib=queue_app.rss_mib(),
+                    vs_ceiling=None,
+                )
+            )
+    report.show(rows, settings)
+    report.save(rows, settings, args.output)
+    return 0
+
+
+def _measure(
+    scenario: scenarios.Scenario,
+    ceiling: servers.Server,
+    app: servers.Server,
+    wrk_path: str,
+    logs: Path,
+    load_cpu: int | None,
+    args: argparse.Namespace,
+) -> Row:
+    lua = logs / "load.lua"
+    lua.write_text(wrk.script(scenario.bodies))
+
+    def load(server: servers.Server, seconds: int) -> wrk.Load:
+        result = wrk.run(wrk_path, server.url, str(lua), seconds, args.connections, load_cpu)
+        if result.errors:
+            raise RuntimeError(f"{server.name}: {result.errors} failed requests in {scenario.name}")
+        return result
+
+    for server in (ceiling, app):
+        load(server, args.warmup)
+    runs: dict[str, list[wrk.Load]] = {"ceiling": [], "rpc-hub": []}
+    for _ in range(args.rounds):
+        for server in (ceiling, app):
+            runs[server.name].append(load(server, args.seconds))
+    ours, theirs = runs["rpc-hub"], runs["ceiling"]
+    rps = statistics.median(r.requests_per_s for r in ours)
+    return Row(
+        scenario=scenario.name,
+        requests_per_s=rps,
+        calls_per_s=rps * scenario.calls_per_request,
+        p50_ms=statistics.median(r.p50_ms for r in ours),
+        p99_ms=statistics.median(r.p99_ms for r in ours),
+        server_rss_mib=app.rss_mib(),
+        vs_ceiling=rps / statistics.median(r.requests_per_s for r in theirs),
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
