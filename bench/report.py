@@ -23,6 +23,7 @@ class Row:
     p50_ms: float
     p99_ms: float
     server_rss_mib: float
+    ceiling_requests_per_s: float | None
     vs_ceiling: float | None
     """rpc-hub's requests/s as a share of the ceiling's, on the same bodies in the same run."""
 
@@ -54,6 +55,7 @@ def show(rows: list[Row], settings: dict[str, object]) -> None:
         "p50 ms",
         "p99 ms",
         "server RSS",
+        "ceiling req/s",
         "vs ceiling",
     ):
         table.add_column(column, justify="left" if column == "scenario" else "right")
@@ -65,6 +67,7 @@ def show(rows: list[Row], settings: dict[str, object]) -> None:
             f"{row.p50_ms:.2f}",
             f"{row.p99_ms:.2f}",
             f"{row.server_rss_mib:.0f} MiB",
+            "—" if row.ceiling_requests_per_s is None else f"{row.ceiling_requests_per_s:,.0f}",
             "—" if row.vs_ceiling is None else f"{row.vs_ceiling:.0%}",
         )
     console = Console(width=140)
