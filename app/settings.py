@@ -55,7 +55,9 @@ class Settings:
         1024 * 1024, "Largest request body, in bytes; larger ones get HTTP 413."
     )
     max_batch: Annotated[int, Field(ge=1)] = setting(100, "Most requests in one batch.")
-    max_depth: Annotated[int, Field(ge=2, le=1000)] = setting(32, "Deepest JSON nesting accepted.")
+    max_depth: Annotated[int, Field(ge=2, le=1000)] = setting(
+        32, "Deepest nesting of a call's params, counting the request object as 1."
+    )
     call_timeout_s: Annotated[float, Field(gt=0)] = setting(
         10.0, "Seconds a call may run before it is cancelled and answered with -32004."
     )

@@ -13,6 +13,7 @@ the charge, then commit the order or release the reservation.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from app.clock import Clock
 from app.rpc.errors import InvalidParams
@@ -23,6 +24,8 @@ from app.shop.money import ZERO
 from app.shop.orders import Order, OrderLine, Orders, new_order_id
 from app.shop.payment import Card, Processor
 from app.shop.stock import Stock
+
+LineT = TypeVar("LineT", CartLine, OrderLine)
 
 
 class Shop:
@@ -139,7 +142,7 @@ class Shop:
         if not cart.lines:
             raise CartEmpty(data={"cart_id": cart_id})
         self.stock.require(cart.lines)
-        lines = [self._order_line(product_id, qty) for product_id, qty in cart.lines.items()]
+        lines = [self._line(OrderLine, product_id, qty) for product_id, qty in cart.lines.items()]
         total = sum((line.subtotal for line in lines), ZERO)
         currency = self.catalog.currency
         charge = self.processor.charge(card, total, currency, idempotency_key)
@@ -177,9 +180,10 @@ class Shop:
             emoji=entry.emoji,
         )
 
-    def _order_line(self, product_id: str, quantity: int) -> OrderLine:
+    def _line(self, kind: type[LineT], product_id: str, quantity: int) -> LineT:
+        """A cart or order line for ``quantity`` of a product, at the catalog's price."""
         entry = self.catalog.get(product_id)
-        return OrderLine(
+        return kind(
             product_id=product_id,
             name=entry.name,
             emoji=entry.emoji,
@@ -189,19 +193,7 @@ class Shop:
         )
 
     def _view(self, cart: CartRecord) -> Cart:
-        lines = []
-        for product_id, quantity in cart.lines.items():
-            entry = self.catalog.get(product_id)
-            lines.append(
-                CartLine(
-                    product_id=product_id,
-                    name=entry.name,
-                    emoji=entry.emoji,
-                    unit_price=entry.price,
-                    quantity=quantity,
-                    subtotal=entry.price * quantity,
-                )
-            )
+        lines = [self._line(CartLine, product_id, qty) for product_id, qty in cart.lines.items()]
         return Cart(
             cart_id=cart.cart_id,
             status=cart.status,
