@@ -1,40 +1,49 @@
-# One entry point for every check. Each target sets up .venv on first use.
+# One entry point for every check. Each target sets up .venv on first use: `run` installs only
+# what the server needs; the checks add the test and dev tools.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: install run test lint typecheck format openrpc bench clean
+.PHONY: install install-dev run test lint typecheck format openrpc bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/python -m app $(ARGS)
 
-test: install
+test: install-dev
 	$(BIN)/pytest $(ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 openrpc: install
 	$(BIN)/rpc-hub openrpc > openrpc.json
 
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench $(ARGS)
 
 clean:
