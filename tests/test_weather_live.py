@@ -350,6 +350,7 @@ def test_weather_settings_are_validated() -> None:
         {"RPC_WEATHER_PROVIDER": "accuweather"},
         {"RPC_WEATHER_URL": "file:///etc/passwd"},
         {"RPC_WEATHER_TIMEOUT_S": "0"},
+        {"RPC_WEATHER_TIMEOUT_S": "inf"},
         {"RPC_WEATHER_CACHE_TTL_S": "-1"},
     ):
         with pytest.raises(ValidationError):
