@@ -125,7 +125,8 @@ class Settings:
     weather_url: Annotated[str, Field(pattern=r"^https?://")] = setting(
         "https://api.open-meteo.com/v1/forecast", "Open-Meteo forecast endpoint (open-meteo only)."
     )
-    weather_timeout_s: Annotated[float, Field(gt=0)] = setting(
+    # Finite: aiohttp cannot schedule an infinite timeout (OverflowError on every request).
+    weather_timeout_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = setting(
         3.0, "Seconds to wait for Open-Meteo before answering from the offline model instead."
     )
     weather_cache_ttl_s: Annotated[float, Field(ge=0)] = setting(

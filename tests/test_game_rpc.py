@@ -110,6 +110,24 @@ async def test_the_leaderboard_shows_the_top_players_with_medals(game: Any) -> N
         assert err["code"] == -32602 and err["data"][0]["path"] == "limit"
 
 
+async def test_the_seed_replays_a_round_and_points_stay_in_range(game: Any) -> None:
+    async def play(seed: int) -> list[Any]:
+        client = await game(game_seed=seed, game_cooldown_s=0.0, game_target_score=10**6)
+        ada, grace = await join(client, "Ada"), await join(client, "Grace")
+        played: list[Any] = [ada["emoji"], grace["emoji"]]
+        for action in ["attack", "defend", "special"] * 8:
+            for player in (ada, grace):
+                points = (await move(client, player, action))["result"]["points"]
+                low, high = {"attack": (10, 50), "defend": (5, 20), "special": (50, 100)}[action]
+                assert low <= points <= high or (action == "special" and points == 0)
+                played.append(points)
+        return played
+
+    first = await play(5)
+    assert first == await play(5)
+    assert first != await play(6)
+
+
 async def test_state_counts_players_and_time_left_on_the_store_clock(
     game: Any, clock: ManualClock
 ) -> None:

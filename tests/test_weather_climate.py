@@ -229,3 +229,10 @@ def test_answers_do_not_depend_on_the_process_or_its_hash_seed() -> None:
         o = climate.observe(INDEX.resolve(name), JANUARY)
         here.append([o.temperature_c, o.humidity_pct, o.wind_speed_kmh, o.condition])
     assert outputs[0] == outputs[1] == here
+
+
+def test_the_model_s_memos_are_bounded() -> None:
+    # They are process-wide and keyed by (city, instant or day): unbounded, they would grow
+    # with every quarter hour the server runs.
+    memos = (climate._observation, climate._extremes, climate._day, climate._noon)
+    assert all(0 < (memo.cache_info().maxsize or 0) <= 65_536 for memo in memos)

@@ -206,8 +206,8 @@ def _ragged(answer: dict[str, Any]) -> None:
     answer["daily"]["temperature_2m_max"].pop()
 
 
-def _null(answer: dict[str, Any]) -> None:
-    answer["daily"]["precipitation_probability_max"][3] = None
+def _null_now(answer: dict[str, Any]) -> None:
+    answer["current"]["temperature_2m"] = None
 
 
 def _yesterday(answer: dict[str, Any]) -> None:
@@ -230,7 +230,7 @@ def _absurd(answer: dict[str, Any]) -> None:
         ("ok", _fahrenheit, "unexpected answer"),
         ("ok", _unknown_code, "unknown WMO weather code 42"),
         ("ok", _ragged, "unexpected answer"),
-        ("ok", _null, "unexpected answer"),
+        ("ok", _null_now, "unexpected answer"),
         ("ok", _yesterday, "does not start with the city's today"),
         ("ok", _absurd, "unexpected answer"),
     ],
@@ -284,6 +284,44 @@ async def test_a_short_forecast_falls_back_only_where_it_is_short(
     assert upstream.requests == 1
 
 
+def _probabilities_for(days: int) -> Callable[[dict[str, Any]], None]:
+    """Open-Meteo's precipitation probability reaches fewer days than its temperatures: beyond,
+    it sends null (open-meteo/open-meteo#264, for forecast_days=14, as asked here)."""
+
+    def edit(answer: dict[str, Any]) -> None:
+        column = answer["daily"]["precipitation_probability_max"]
+        column[days:] = [None] * (len(column) - days)
+
+    return edit
+
+
+async def test_days_beyond_upstream_s_reach_are_the_model_s(
+    live: LiveClient, upstream: OpenMeteoStandIn, make_client: MakeClient
+) -> None:
+    upstream.edit = _probabilities_for(10)
+    client = await live()
+    reading = await result(client, "weather.current", ["Paris"])
+    assert (reading["provider"], reading["fallback"]) == ("open-meteo", False)
+    ten = await result(client, "weather.forecast", {"city": "Paris", "days": 10})
+    assert (ten["provider"], ten["fallback"], len(ten["days"])) == ("open-meteo", False, 10)
+    assert ten["days"][9]["precipitation_chance_pct"] == (9 * 17) % 101
+    params = {"city": "Paris", "days": 14}
+    fortnight = await result(client, "weather.forecast", params)
+    assert fortnight == await offline_reading(make_client, "weather.forecast", params)
+    assert upstream.requests == 1
+
+
+async def test_a_null_today_leaves_only_current_conditions(
+    live: LiveClient, upstream: OpenMeteoStandIn
+) -> None:
+    upstream.edit = _probabilities_for(0)
+    client = await live()
+    reading = await result(client, "weather.current", ["Paris"])
+    assert (reading["provider"], reading["fallback"]) == ("open-meteo", False)
+    today = await result(client, "weather.forecast", {"city": "Paris", "days": 1})
+    assert (today["provider"], today["fallback"]) == ("offline", True)
+
+
 async def test_an_unreachable_upstream_falls_back(
     make_client: MakeClient, aiohttp_server: Any
 ) -> None:
@@ -312,6 +350,7 @@ def test_weather_settings_are_validated() -> None:
         {"RPC_WEATHER_PROVIDER": "accuweather"},
         {"RPC_WEATHER_URL": "file:///etc/passwd"},
         {"RPC_WEATHER_TIMEOUT_S": "0"},
+        {"RPC_WEATHER_TIMEOUT_S": "inf"},
         {"RPC_WEATHER_CACHE_TTL_S": "-1"},
     ):
         with pytest.raises(ValidationError):

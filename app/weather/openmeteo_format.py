@@ -2,7 +2,9 @@
 
 Every answer is checked against the format Open-Meteo documents, units included (°C, km/h,
 %), and against physical bounds, before any of it is used; anything else is an
-``UpstreamError``.
+``UpstreamError``. One exception: a daily value may be ``null``, which Open-Meteo sends for
+days its models do not reach (precipitation probability often ends after about 10 of the 14
+days), and the forecast then ends before that day.
 """
 
 from __future__ import annotations
@@ -79,10 +81,10 @@ class _DailyUnits(BaseModel):
 
 class _Daily(BaseModel):
     time: list[date]
-    weather_code: list[int]
-    temperature_2m_max: list[Celsius]
-    temperature_2m_min: list[Celsius]
-    precipitation_probability_max: list[Percent]
+    weather_code: list[int | None]
+    temperature_2m_max: list[Celsius | None]
+    temperature_2m_min: list[Celsius | None]
+    precipitation_probability_max: list[Percent | None]
 
     @model_validator(mode="after")
     def _aligned(self) -> _Daily:
@@ -132,20 +134,25 @@ def parse(body: bytes, today: date) -> Bundle:
         is_day=now.is_day == 1,
     )
     daily = answer.daily
-    days = tuple(
-        DayOutlook(
-            day=day,
-            high_c=daily.temperature_2m_max[i],
-            low_c=daily.temperature_2m_min[i],
-            condition=_condition(daily.weather_code[i]),
-            precipitation_chance_pct=round(daily.precipitation_probability_max[i]),
-        )
-        for i, day in enumerate(daily.time)
-        if day >= today
-    )
-    if not days or days[0].day != today:
+    ahead = [i for i, day in enumerate(daily.time) if day >= today]
+    if not ahead or daily.time[ahead[0]] != today:
         raise UpstreamError(f"the forecast does not start with the city's today, {today}")
-    return Bundle(current, days)
+    days: list[DayOutlook] = []
+    for i in ahead:
+        code, high = daily.weather_code[i], daily.temperature_2m_max[i]
+        low, chance = daily.temperature_2m_min[i], daily.precipitation_probability_max[i]
+        if code is None or high is None or low is None or chance is None:
+            break  # beyond the models' reach: a longer forecast is the offline model's
+        days.append(
+            DayOutlook(
+                day=daily.time[i],
+                high_c=high,
+                low_c=low,
+                condition=_condition(code),
+                precipitation_chance_pct=round(chance),
+            )
+        )
+    return Bundle(current, tuple(days))
 
 
 def _condition(code: int) -> Condition:
