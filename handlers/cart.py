@@ -246,6 +246,9 @@ namespace = Namespace(
             checkout,
             # Safe to retry: the idempotency key makes a repeat return the same order.
             idempotent=True,
+            # Card data sent in the wrong place (a param out of order, a misspelt name) must
+            # not come back in -32602's data either.
+            redact_values=True,
             errors=[*_CART_ERRORS, CartEmpty, OutOfStock, PaymentDeclined, IdempotencyKeyReused],
             examples=[
                 Example(

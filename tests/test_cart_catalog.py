@@ -17,8 +17,6 @@ from handlers import cart
 from tests.cart_helpers import shop_client, write_catalog
 from tests.conftest import Client, MakeClient, error, result
 
-MONEY = r"^[0-9]+\.[0-9]{2}$"
-
 
 async def all_pages(client: Client, **params: Any) -> list[dict[str, Any]]:
     products: list[dict[str, Any]] = []

@@ -173,6 +173,34 @@ async def test_bad_payment_details_are_invalid_params_without_card_data(
     assert charges(client) == []
 
 
+@pytest.mark.parametrize(
+    ("params", "paths"),
+    [
+        (lambda cart_id: [CARD, cart_id, "k"], ["cart_id"]),  # params out of order
+        (lambda cart_id: [cart_id, "k", CARD], ["idempotency_key"]),
+        (lambda cart_id: [cart_id, CARD, "k", CARD], ["3"]),
+        (
+            lambda cart_id: {"cart_id": cart_id, "card": CARD, "idempotency_key": "k"},
+            ["payment", "card"],
+        ),
+        (lambda cart_id: {**checkout_params(cart_id, "k"), **CARD}, list(CARD)),
+        (lambda cart_id: {**checkout_params(cart_id, "k"), "cart_id": CARD}, ["cart_id"]),
+    ],
+    ids=["swapped", "last", "extra", "misnamed", "flattened", "as-cart-id"],
+)
+async def test_card_data_in_the_wrong_place_is_not_echoed_either(
+    client: Client, params: Any, paths: list[str]
+) -> None:
+    cart_id = await new_cart(client, ("pen", 1))
+    err = await error(client, "cart.checkout", params(cart_id))
+    assert err["code"] == -32602
+    assert [problem["path"] for problem in err["data"]] == paths
+    assert all(problem.get("value", "[redacted]") == "[redacted]" for problem in err["data"])
+    text = json.dumps(err)
+    assert CARD["card_number"] not in text and CARD["cvc"] not in text
+    assert charges(client) == []
+
+
 async def test_an_empty_cart_cannot_be_checked_out(client: Client) -> None:
     cart_id = await new_cart(client)
     err = await error(client, "cart.checkout", checkout_params(cart_id, "k"))

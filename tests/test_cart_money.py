@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, Inexact
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.shop.money import MAX_PRICE, ZERO, parse_price, to_wire
+from tests.cart_helpers import checkout_params, shop_client
+from tests.conftest import MakeClient, post, result
+from tests.openrpc_schemas import result_errors
 
 CENTS = st.integers(min_value=1, max_value=int(MAX_PRICE * 100))
 
@@ -47,3 +53,65 @@ def test_a_fraction_of_a_cent_is_refused_rather_than_rounded() -> None:
 def test_catalog_prices_are_strings_of_whole_cents(bad: object) -> None:
     with pytest.raises(ValueError, match="prices"):
         parse_price(bad)
+
+
+AMOUNTS = {"price", "unit_price", "subtotal", "total"}
+TWO_DECIMALS = re.compile(r"[0-9]+\.[0-9]{2}")
+ADMIN_TOKEN = "money-admin"
+
+
+def amounts_in(value: Any) -> list[Any]:
+    """Every amount in a decoded result; fail on any float, money or not."""
+    assert not isinstance(value, float), value
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in AMOUNTS:
+                found.append(item)
+            else:
+                found += amounts_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += amounts_in(item)
+    return found
+
+
+async def test_every_cart_method_sends_amounts_as_two_decimal_strings(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """Through /rpc, as the server writes its results (pydantic's own JSON writer): whole
+    amounts and trailing zeros keep both decimals, and each result matches its schema."""
+    stock = {"a": ("29.90", 10), "b": ("5.00", 10)}
+    client = await shop_client(make_client, tmp_path, stock, admin_token=ADMIN_TOKEN)
+    document = await result(client, "rpc.discover")
+    methods = {m["name"]: m for m in document["methods"] if m["name"].startswith("cart.")}
+    seen: dict[str, list[Any]] = {}
+
+    async def call(method: str, params: Any) -> Any:
+        request = {"jsonrpc": "2.0", "method": method, "params": params, "id": 1}
+        status, body = await post(client, request, Authorization=f"Bearer {ADMIN_TOKEN}")
+        assert status == 200 and "result" in body, body
+        assert result_errors(document, methods[method], body["result"]) == []
+        seen.setdefault(method, []).extend(amounts_in(body["result"]))
+        return body["result"]
+
+    await call("cart.list_products", {})
+    await call("cart.get_product", ["b"])
+    await call("cart.restock", ["b", 5])
+    cart_id = (await call("cart.create", []))["cart_id"]
+    await call("cart.add_item", [cart_id, "b", 1])
+    await call("cart.clear", [cart_id])
+    await call("cart.set_quantity", [cart_id, "b", 2])
+    await call("cart.remove_item", [cart_id, "b"])
+    await call("cart.add_item", [cart_id, "a", 3])
+    await call("cart.get", [cart_id])
+    order = await call("cart.checkout", checkout_params(cart_id, "k"))
+    await call("cart.get_order", [order["order_id"]])
+
+    assert set(seen) == set(methods)  # a new cart method belongs in this walk too
+    everything = [amount for found in seen.values() for amount in found]
+    assert all(type(amount) is str and TWO_DECIMALS.fullmatch(amount) for amount in everything)
+    assert seen["cart.get_product"] == ["5.00"]
+    assert seen["cart.create"] == ["0.00"]
+    assert seen["cart.set_quantity"] == ["5.00", "10.00", "10.00"]
+    assert seen["cart.get_order"] == ["29.90", "89.70", "89.70"]

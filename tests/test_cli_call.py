@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 import pytest
 import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from tests.server_process import ServerProcess, server_process
 
@@ -195,6 +197,19 @@ async def test_a_server_that_is_not_json_rpc(server: ServerProcess) -> None:
     run = await rpc_hub(server, "call", "--url", f"{server.url}/healthz", "calc.add", "1", "2")
     assert run.status == 1  # 405 comes with a JSON-RPC error body
     assert "POST" in orjson.loads(run.err)["message"]
+
+
+async def test_a_server_that_does_not_answer_with_json_rpc_exits_3() -> None:
+    async def gateway(request: web.Request) -> web.Response:
+        return web.Response(status=502, text="<h1>Bad gateway</h1>", content_type="text/html")
+
+    proxy = web.Application()
+    proxy.router.add_post("/rpc", gateway)
+    async with TestServer(proxy) as site:
+        url = str(site.make_url("/rpc"))
+        run = await rpc_hub(None, "call", "--url", url, "calc.add", "1", "2")
+    assert run.status == 3
+    assert run.err == f"rpc-hub: {url} did not answer with JSON-RPC (HTTP 502)\n"
 
 
 async def test_token_from_flag_or_environment(server: ServerProcess) -> None:

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from app.client import Client, RemoteError
+from app.client import Client, RemoteError, TransportError
 from app.rpc.errors import InvalidParams, InvalidRequest, MethodNotFound
 from app.server import create_app
 from app.settings import Settings
@@ -126,13 +126,43 @@ async def test_idempotent_calls_are_retried(flaky_url: tuple[str, list[int]]) ->
     assert len(attempts) == 2
 
 
+async def test_an_answer_that_is_not_json_rpc_is_a_transport_error(aiohttp_server: Any) -> None:
+    async def gateway(request: web.Request) -> web.Response:
+        return web.Response(status=502, text="<h1>Bad gateway</h1>", content_type="text/html")
+
+    proxy = web.Application()
+    proxy.router.add_post("/rpc", gateway)
+    server = await aiohttp_server(proxy)
+    async with Client(f"http://127.0.0.1:{server.port}/rpc") as client:
+        with pytest.raises(TransportError) as error:
+            await client.call("calc.add", 1, 2)
+    assert error.value.status == 502
+    assert "Bad gateway" in str(error.value)
+
+
 async def test_discover_learns_idempotent_methods(client: Client) -> None:
     document = await client.discover()
     assert "calc.add" in client.idempotent
     assert document["info"]["title"] == "rpc-hub"
 
 
-async def test_retry_gives_up_after_its_budget() -> None:
+async def test_retry_gives_up_after_its_budget(aiohttp_server: Any) -> None:
+    attempts: list[int] = []
+
+    async def drop(request: web.Request) -> web.Response:
+        attempts.append(1)
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response()
+
+    dropping = web.Application()
+    dropping.router.add_post("/rpc", drop)
+    server = await aiohttp_server(dropping)
+    url = f"http://127.0.0.1:{server.port}/rpc"
+    async with Client(url, retries=2, backoff_s=0.001) as client:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await client.call("calc.add", 1, 2, retry=True)
+    assert len(attempts) == 3  # the call and its two retries
     async with Client("http://127.0.0.1:1/rpc", retries=2, backoff_s=0.001) as client:
         with pytest.raises(aiohttp.ClientConnectionError):
             await client.call("calc.add", 1, 2, retry=True)

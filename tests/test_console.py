@@ -137,7 +137,9 @@ async def test_console_calls_through_the_form_and_the_editor(
             ' {"jsonrpc": "2.0", "method": "probe.echo", "params": [9007199254740993], "id": 3}]',
         )
         await page.click("#send")
-        await page.wait_for_function("document.querySelectorAll('#history li').length === 2")
+        # A selector, not wait_for_function: under the page's CSP (no 'unsafe-eval') Playwright's
+        # polled string predicate raises EvalError whenever it is not true on the first try.
+        await page.wait_for_selector("#history li:nth-child(2)")
         assert await page.text_content("#verdict") == "2 ok, 1 error"
         rendered = await page.text_content("#response") or ""
         assert '"result": 7' in rendered

@@ -45,6 +45,8 @@ class Method:
     """Shown in OpenRPC; each call to a deprecated method is logged as a warning."""
     idempotent: bool = False
     """Safe to repeat, so clients may retry it after a connection error."""
+    redact_values: bool = False
+    """Its params may carry secrets: -32602 errors name each bad field but echo no value."""
     timeout_s: float | None = None
     """Overrides the server's per-call timeout, e.g. for long-polls that bound themselves."""
 

@@ -28,6 +28,8 @@ from app.rpc.errors import InvalidParams
 
 _VALUE_ECHO_LIMIT = 200
 """Bad values longer than this (as JSON) are not echoed back in full."""
+REDACTED = "[redacted]"
+"""What a -32602 entry shows as the value for a method that declares ``redact_values``."""
 _MODEL = ConfigDict(strict=True, extra="forbid")
 _NO_ARGS = ArgsKwargs(())
 
@@ -50,6 +52,9 @@ class Binder:
     nesting: float
     """How many levels deep valid params can nest (params itself is 1); inf if unbounded."""
     _validator: SchemaValidator
+    redact_values: bool = False
+    """Never echo a received value: the params may hold secrets (card data), wherever a
+    client put them, even in the wrong param or position."""
 
     @property
     def param_structure(self) -> str:
@@ -107,7 +112,7 @@ class Binder:
                         "path": var,
                         "problem": "Input should be an array",
                         "type": "list_type",
-                        "value": _echo(values),
+                        "value": self._value(values),
                     }
                 )
             raise InvalidParams(data=problem)
@@ -128,9 +133,12 @@ class Binder:
             if error["type"] == "unexpected_positional_argument":
                 entry["problem"] += f": the method takes at most {len(self.positional)}"
             if error["type"] not in ("missing", "missing_argument"):
-                entry["value"] = _echo(error["input"])
+                entry["value"] = self._value(error["input"])
             entries.append(entry)
         return entries
+
+    def _value(self, value: Any) -> Any:
+        return REDACTED if self.redact_values else _echo(value)
 
     def _name(self, where: int | str) -> str:
         """A positional index as the parameter's name (``*args`` items as ``numbers.2``)."""
@@ -147,7 +155,13 @@ class SignatureError(TypeError):
     """A handler signature the server cannot serve."""
 
 
-def build_binder(func: Callable[..., Any], name: str, injectable: Collection[type]) -> Binder:
+def build_binder(
+    func: Callable[..., Any],
+    name: str,
+    injectable: Collection[type],
+    *,
+    redact_values: bool = False,
+) -> Binder:
     """Prepare the binder for ``func``; raise ``SignatureError`` for a signature we cannot serve."""
     signature = inspect.signature(func)
     hints = get_type_hints(func, include_extras=True)
@@ -201,6 +215,7 @@ def build_binder(func: Callable[..., Any], name: str, injectable: Collection[typ
         injected=injected,
         nesting=1 + max((nesting_of(field[0]) for field in fields.values()), default=0),
         _validator=validator,
+        redact_values=redact_values,
     )
 
 

@@ -91,7 +91,9 @@ class Registry:
         for error in method.errors:
             self._add_error(name, error)
         try:
-            binder = build_binder(method.func, name, self._injectable)
+            binder = build_binder(
+                method.func, name, self._injectable, redact_values=method.redact_values
+            )
         except TypeError as exc:
             raise RegistryError(str(exc)) from exc
         summary, _, description = inspect.cleandoc(method.func.__doc__ or "").partition("\n")

@@ -92,8 +92,9 @@ class Card:
 class RawPayment:
     """The ``payment`` param as received, checked by ``card()`` rather than by the binder.
 
-    Checked here, the card number and CVC never appear in a -32602 error's ``data``,
-    where the binder would echo every bad value back.
+    Checked here, a bad card number or CVC is reported as ``[redacted]`` while a bad expiry
+    date is shown as sent. (``cart.checkout`` also declares ``redact_values``, so the binder
+    echoes nothing either: card data sent in the wrong param stays out of ``data`` too.)
     """
 
     __slots__ = ("_value",)
