@@ -88,7 +88,8 @@ class CallLog:
     def _text_line(
         stamp: str, request_id: str, method: str, duration_s: float, code: int | None
     ) -> str:
-        if len(method) > 100 or not method.isprintable():  # unknown names are client input
+        # Unknown names are client input: quoted when they could break or forge fields.
+        if len(method) > 100 or not method.isprintable() or " " in method:
             method = repr(method[:100])
         outcome = "ok" if code is None else f"error code={code}"
         return (

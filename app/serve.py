@@ -29,8 +29,12 @@ async def serve(settings: Settings) -> None:
     # That default is a module constant read at send time; this process owns it.
     web_response.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]
     app = create_app(settings)
+    # aiohttp waits for a busy connection twice, each time up to its shutdown_timeout: first
+    # for the handler to finish, then (having cancelled only the body upload) for it again.
+    # A handler that does not read its body runs on through both, so half of ours for each
+    # gives in-flight calls our whole timeout, and no more: Docker's grace period is 10 s.
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, shutdown_timeout=settings.shutdown_timeout_s
+        app, access_log=None, handle_signals=False, shutdown_timeout=settings.shutdown_timeout_s / 2
     )
     await runner.setup()
     # Everything built so far (modules, the city index, the catalog) lives as long as the

@@ -31,6 +31,7 @@ class Probe:
                 Method(self.gated),
                 Method(self.slow),
                 Method(self.hang),
+                Method(self.patient),
                 Method(self.boom),
                 Method(self.unserializable),
                 Method(self.nan),
@@ -78,6 +79,15 @@ class Probe:
     async def hang(self) -> None:
         """Never finish."""
         await asyncio.Event().wait()
+
+    async def patient(self, seconds: float) -> str:
+        """Wait for the gate under the handler's own time limit; say whether it opened."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self.gate.wait()
+        except TimeoutError:
+            return "gave up"
+        return "opened"
 
     async def boom(self) -> None:
         """Fail with an unexpected exception whose text must never reach a client."""

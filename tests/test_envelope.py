@@ -179,6 +179,35 @@ class TestBatches:
         assert [r["result"] for r in body] == list(range(10))
         assert probe.max_active == 4
 
+    async def test_the_bound_holds_when_items_start_suspending_mid_batch(
+        self, make_client: Any, probe: Probe
+    ) -> None:
+        client = await make_client(batch_concurrency=3)
+        probe.gate_at = 3
+        batch = [
+            {"jsonrpc": "2.0", "method": "calc.add", "params": [1, 1], "id": "sync"},
+            *(
+                {"jsonrpc": "2.0", "method": "probe.gated", "params": [i], "id": i}
+                for i in range(8)
+            ),
+        ]
+        _, body = await post(client, batch)
+        assert [r["result"] for r in body] == [2, *range(8)]
+        assert probe.max_active == 3
+
+    async def test_items_with_their_own_time_limits_do_not_disturb_the_batch(
+        self, client: Client
+    ) -> None:
+        # asyncio.timeout belongs to the task that enters it: each item needs its own task.
+        batch = [
+            {"jsonrpc": "2.0", "method": "probe.patient", "params": [0.01], "id": 1},
+            {"jsonrpc": "2.0", "method": "probe.patient", "params": [0.02], "id": 2},
+            {"jsonrpc": "2.0", "method": "calc.add", "params": [1, 2], "id": 3},
+        ]
+        status, body = await post(client, batch)
+        assert status == 200
+        assert [r["result"] for r in body] == ["gave up", "gave up", 3]
+
     async def test_a_slow_item_does_not_reorder_responses(
         self, make_client: Any, probe: Probe
     ) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 import orjson
 import pytest
 
-from app.keys import STORE
+from app.keys import DISPATCHER, STORE
 from tests.conftest import Client, post
 
 ADD = orjson.dumps({"jsonrpc": "2.0", "method": "calc.add", "params": [2, 3], "id": 1})
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.mark.parametrize(
@@ -191,3 +192,73 @@ class TestCors:
         )
         assert response.status == 415
         assert response.headers["Access-Control-Allow-Origin"] == self.ORIGIN
+
+
+class TestEveryResponse:
+    """Whatever answers, and however: request id, a versionless Server header, and CORS."""
+
+    ORIGIN = "https://app.example"
+
+    @pytest.mark.parametrize(
+        ("method", "path", "headers", "body", "status"),
+        [
+            ("POST", "/rpc", JSON, ADD, 200),
+            ("POST", "/rpc", JSON, b'{"jsonrpc":"2.0","method":"calc.add","params":[1,2]}', 204),
+            ("POST", "/rpc", JSON, b"x" * 4096, 413),
+            ("POST", "/rpc", {"Content-Type": "text/plain"}, ADD, 415),
+            ("GET", "/rpc", {}, None, 405),
+            ("OPTIONS", "/rpc", {"Access-Control-Request-Method": "POST"}, None, 204),
+            ("GET", "/healthz", {}, None, 200),
+            ("GET", "/readyz", {}, None, 200),
+            ("GET", "/openrpc.json", {}, None, 200),
+            ("GET", "/", {}, None, 200),
+            ("GET", "/static/console.js", {}, None, 200),
+            ("GET", "/static/missing.js", {}, None, 404),
+            ("DELETE", "/nowhere", {}, None, 404),
+        ],
+    )
+    async def test_headers(
+        self,
+        make_client: Any,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        status: int,
+    ) -> None:
+        client = await make_client(cors_origins=(self.ORIGIN,), max_body_bytes=2048)
+        response = await client.request(
+            method, path, data=body, headers={"Origin": self.ORIGIN, **headers}
+        )
+        await response.read()
+        assert response.status == status
+        assert response.headers["X-Request-ID"]
+        assert response.headers["Server"] == "rpc-hub"
+        assert response.headers["Access-Control-Allow-Origin"] == self.ORIGIN
+        assert response.headers["Vary"] == "Origin"
+
+    async def test_an_unexpected_failure_is_a_json_500_that_reveals_nothing(
+        self, make_client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        client = await make_client(cors_origins=(self.ORIGIN,))
+
+        async def broken(*args: Any) -> bytes:
+            raise RuntimeError("secret internal detail")
+
+        monkeypatch.setattr(client.app[DISPATCHER], "dispatch", broken)
+        response = await client.post(
+            "/rpc", data=ADD, headers={**JSON, "Origin": self.ORIGIN, "X-Request-ID": "r-500"}
+        )
+        raw = await response.read()
+        assert response.status == 500
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.headers["X-Request-ID"] == "r-500"
+        assert response.headers["Server"] == "rpc-hub"
+        assert response.headers["Access-Control-Allow-Origin"] == self.ORIGIN
+        assert b"secret" not in raw
+        error = orjson.loads(raw)["error"]
+        assert (error["code"], set(error["data"])) == (-32603, {"correlation_id"})
+        assert any(
+            error["data"]["correlation_id"] in record.getMessage() and record.exc_info
+            for record in caplog.records
+        )

@@ -44,6 +44,19 @@ async def test_hostile_method_names_cannot_forge_lines() -> None:
     assert len(lines[1]) < 300
 
 
+async def test_hostile_method_names_cannot_forge_fields() -> None:
+    stream = io.StringIO()
+    log = CallLog("text", stream)
+    log("r", [("x outcome=ok request_id=forged", 0.0, -32601, None)])
+    log.flush()
+    [line] = stream.getvalue().splitlines()
+    assert re.fullmatch(
+        r"\S+Z INFO rpc\.call request_id=r method='x outcome=ok request_id=forged' "
+        r"duration_ms=0\.000 outcome=error code=-32601",
+        line,
+    )
+
+
 async def test_the_server_logs_every_call_of_a_batch(
     make_client: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from typing_extensions import TypedDict  # pydantic wants it on Python < 3.12
 
-from tests.conftest import Client, error, result
+from app.rpc.namespace import Namespace
+from tests.conftest import Client, MakeClient, error, result
 
 
 async def test_by_position_and_by_name_agree(client: Client) -> None:
@@ -84,6 +87,59 @@ async def test_variadic_params_by_position_and_by_name(client: Client) -> None:
     assert await result(client, "calc.sum", {"numbers": [1, 2, 4]}) == 7
     err = await error(client, "calc.sum", [1, 2, "x"])
     assert err["data"][0]["path"] == "numbers.2"
+
+
+async def test_variadic_params_by_name_report_each_bad_item(client: Client) -> None:
+    err = await error(client, "calc.sum", {"numbers": [1, "x"]})
+    assert err["data"] == [
+        {
+            "path": "numbers.1",
+            "problem": "Input should be a finite number",
+            "type": "number_type",
+            "value": "x",
+        }
+    ]
+    err = await error(client, "calc.sum", {"numbers": 3})
+    assert err["data"] == [
+        {"path": "numbers", "problem": "Input should be an array", "type": "list_type", "value": 3}
+    ]
+    err = await error(client, "calc.sum", {"numbers": [1], "extra": 2})
+    assert err["data"] == [
+        {
+            "path": "extra",
+            "problem": "Unexpected keyword argument",
+            "type": "unexpected_keyword_argument",
+            "value": 2,
+        }
+    ]
+
+
+class Point(TypedDict):
+    x: int
+
+
+@dataclass
+class Size:
+    width: int
+
+
+async def place(point: Point, size: Size) -> int:
+    """Take a TypedDict and a dataclass."""
+    return point["x"] + size.width
+
+
+async def test_typed_dicts_and_dataclasses_in_params_are_strict_too(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(namespaces=[Namespace("shapes", [place])])
+    assert await result(client, "shapes.place", [{"x": 1}, {"width": 2}]) == 3
+    err = await error(
+        client, "shapes.place", {"point": {"x": "1"}, "size": {"width": 2, "depth": 3}}
+    )
+    assert [(p["path"], p["type"], p["value"]) for p in err["data"]] == [
+        ("point.x", "int_type", "1"),
+        ("size.depth", "unexpected_keyword_argument", 3),
+    ]
 
 
 async def test_a_huge_bad_value_is_not_echoed_whole(client: Client) -> None:

@@ -51,6 +51,19 @@ async def test_sigterm_lets_an_in_flight_call_finish_and_exits_0() -> None:
     assert "shutting down" in log and "stopped" in log
 
 
+async def test_an_in_flight_call_gets_the_whole_shutdown_timeout() -> None:
+    # aiohttp's wait is in two halves (see app/serve.py): a call must outlast the first.
+    async with (
+        server_process(*PROBE, "--shutdown-timeout-s", "4") as server,
+        aiohttp.ClientSession() as session,
+    ):
+        slow = asyncio.create_task(rpc(session, server.url, "probe.slow", [2.5]))
+        assert await rpc(session, server.url, "probe.wait_active", [1]) == 1
+        server.process.send_signal(signal.SIGTERM)
+        assert await slow == "done"
+        assert await server.stopped() == 0
+
+
 async def test_shutdown_timeout_bounds_a_call_that_would_not_finish() -> None:
     async with (
         server_process(*PROBE, "--shutdown-timeout-s", "0.2") as server,

@@ -10,8 +10,14 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from app.rpc.errors import InvalidParams
+from app.rpc.openrpc import named_params
+from app.rpc.registry import Entry
 from app.rpc.types import INT_MAX, INT_MIN
+from app.server import build_api
+from app.settings import Settings
 from handlers import NAMESPACES
 from tests.conftest import Client, MakeClient
 
@@ -150,3 +156,93 @@ async def test_any_bytes_get_a_well_formed_answer(calc_client: Client, body: byt
         calc_client, b'{"jsonrpc":"2.0","method":"calc.add","params":[1,1],"id":0}'
     )
     assert alive["result"] == 2
+
+
+# The params model exists only to describe params in OpenRPC; the binder validates them.
+# Both must accept exactly the same params, or the document promises what the server refuses.
+
+_REGISTRY, _DOCUMENT = build_api(Settings())
+_SHIPPED = [entry for entry in _REGISTRY if entry.binder.model.model_fields]
+
+
+def _schema_values(schema: Any, seen: frozenset[str] = frozenset()) -> list[Any]:
+    """Values a schema names (enums, consts, defaults, bounds and just past them)."""
+    found: list[Any] = []
+    if isinstance(schema, list):
+        for item in schema:
+            found += _schema_values(item, seen)
+    elif isinstance(schema, dict):
+        found += schema.get("enum", [])
+        found += [schema[key] for key in ("const", "default") if key in schema]
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            if isinstance(schema.get(key), int | float):
+                found += [schema[key], schema[key] - 1, schema[key] + 0.5]
+        for key in ("minLength", "maxLength"):
+            if isinstance(schema.get(key), int):
+                found += ["x" * schema[key], "x" * (schema[key] + 1)]
+        ref = schema.get("$ref", "").rpartition("/")[2]
+        if ref and ref not in seen:
+            found += _schema_values(_DOCUMENT["components"]["schemas"].get(ref), seen | {ref})
+        for value in schema.values():
+            found += _schema_values(value, seen)
+    return found
+
+
+def _examples(entry: Entry) -> list[dict[str, Any]]:
+    named = [
+        example.params if isinstance(example.params, dict) else named_params(entry, example.params)
+        for example in entry.declared.examples
+    ]
+    return [orjson.loads(orjson.dumps(params)) for params in named]
+
+
+def _candidates(entry: Entry, name: str) -> st.SearchStrategy[Any]:
+    [method] = [m for m in _DOCUMENT["methods"] if m["name"] == entry.name]
+    pool = [v for p in method["params"] if p["name"] == name for v in _schema_values(p)]
+    pool += [params[name] for params in _examples(entry) if name in params]
+    if not pool:
+        return values
+    known = st.sampled_from([orjson.loads(orjson.dumps(value)) for value in pool])
+    return known | known | values | st.lists(known, max_size=3)
+
+
+@st.composite
+def _shipped_params(draw: st.DrawFn) -> tuple[Entry, dict[str, Any]]:
+    """A shipped method, and one of its examples with up to two params changed or dropped."""
+    entry = draw(st.sampled_from(_SHIPPED))
+    examples = _examples(entry)
+    params = dict(draw(st.sampled_from(examples))) if examples else {}
+    names = [*entry.binder.model.model_fields, "unknown"]
+    for name in draw(st.lists(st.sampled_from(names), max_size=2, unique=True)):
+        if name in params and draw(st.booleans()):
+            del params[name]
+        else:
+            params[name] = draw(_candidates(entry, name))
+    return entry, params
+
+
+def _binds(entry: Entry, params: Any) -> bool:
+    try:
+        entry.binder.bind(params)
+    except InvalidParams:
+        return False
+    return True
+
+
+@settings(max_examples=800, deadline=None)
+@given(case=_shipped_params())
+def test_the_binder_accepts_exactly_what_the_documented_params_model_accepts(
+    case: tuple[Entry, dict[str, Any]],
+) -> None:
+    entry, params = case
+    try:
+        entry.binder.model.model_validate_json(orjson.dumps(params))
+        documented = True
+    except ValidationError:
+        documented = False
+    assert _binds(entry, params) == documented
+    positional = entry.binder.positional
+    leading = positional[: len(params)]
+    if entry.binder.var_positional is None and set(params) == set(leading):
+        # The same params by position get the same verdict.
+        assert _binds(entry, [params[name] for name in leading]) == documented

@@ -1,8 +1,10 @@
 """JSON in and out, exactly, with orjson.
 
-orjson reads integers beyond 64 bits as floats, which silently changes them, and writes NaN
-and Infinity as null. Both are refused here instead. Normal requests pay only for one
-``bytes.translate`` scan at C speed.
+orjson reads integers beyond 64 bits as floats, which silently changes them: such a body is
+refused here instead, and normal ones pay only for one ``bytes.translate`` scan at C speed.
+orjson reads no NaN or Infinity either. Writing, it refuses integers beyond 64 bits but writes
+NaN and Infinity as null: the dispatcher refuses a result that is a non-finite float, but not
+one nested inside a result.
 
 Nesting: orjson refuses documents deeper than 1024 levels. The configured, tighter limit
 applies to each call's ``params`` (see ``deeper_than``), the only part of a request that is
@@ -11,7 +13,6 @@ ever traversed further than one level.
 
 from __future__ import annotations
 
-import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -57,9 +58,7 @@ def deeper_than(value: list[Any] | dict[str, Any], limit: int) -> bool:
 
 
 def encode(value: Any) -> bytes:
-    """Serialize a result; raise ``TypeError`` or ``ValueError`` if it cannot be sent exactly."""
-    if type(value) is float and not math.isfinite(value):
-        raise ValueError("non-finite float in result")
+    """Serialize responses; raise ``TypeError`` if something in them cannot be sent exactly."""
     return orjson.dumps(value, default=_default)
 
 

@@ -6,8 +6,9 @@ result or its error. What can be prepared is prepared once per method (binders, 
 resources, whether params need a depth check), so the per-call path does little else.
 
 Handlers are stepped eagerly: the coroutine is started inline, and only a handler that
-actually suspends is given a timeout (and, inside a batch, a task). Most in-memory handlers
-never suspend, so they cost neither.
+actually suspends is given a timeout. Most in-memory handlers never suspend, so they cost
+nothing more. In a batch, the items after the first one that suspends each run in a task of
+their own (see ``_finish_batch``).
 
 Responses are serialized in one ``orjson.dumps``; only if that fails (a result JSON cannot
 carry) are the responses encoded one by one to find and replace the culprits.
@@ -160,29 +161,60 @@ class Dispatcher:
         if len(docs) > self._limits.max_batch:
             error = BatchTooLarge(data={"limit": self._limits.max_batch, "received": len(docs)})
             return self._refuse(None, error, started, records)
-        responses: list[Response | asyncio.Task[Response]] = []
-        running: set[asyncio.Task[Response]] = set()
+        responses: list[Response] = []
+        for index, doc in enumerate(docs):
+            response = self._start(doc, request_id, headers, perf_counter(), records)
+            if isinstance(response, _Suspended):
+                rest = docs[index + 1 :]
+                responses += await self._finish_batch(response, rest, request_id, headers, records)
+                break
+            responses.append(response)
+        return [item for item in responses if item is not None] or None
+
+    async def _finish_batch(
+        self,
+        first: _Suspended,
+        docs: list[Any],
+        request_id: str,
+        headers: Mapping[str, str],
+        records: list[CallRecord],
+    ) -> list[Response]:
+        """Finish a batch from its first call that suspended, and run the items after it.
+
+        That call's first step ran in the request's own task, where it may have bound
+        task-scoped state (``asyncio.timeout``, a ``TaskGroup``), so it finishes in this task.
+        Each later item runs in a task of its own from its first step on; at most
+        ``batch_concurrency`` items are in flight together.
+        """
+        slots = asyncio.Semaphore(self._limits.batch_concurrency - 1)
+        tasks = [
+            asyncio.create_task(self._run(doc, request_id, headers, records, slots)) for doc in docs
+        ]
         try:
-            for doc in docs:
-                # Bound before starting: an eager start may itself suspend.
-                if len(running) >= self._limits.batch_concurrency:
-                    _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                response = self._start(doc, request_id, headers, perf_counter(), records)
-                if isinstance(response, _Suspended):
-                    task = asyncio.create_task(self._finish(response, records))
-                    running.add(task)
-                    responses.append(task)
-                else:
-                    responses.append(response)
-            if running:
-                await asyncio.wait(running)
+            response = await self._finish(first, records)
+            slots.release()
+            if tasks:
+                await asyncio.wait(tasks)
         except BaseException:
-            for item in responses:
-                if isinstance(item, asyncio.Task):
-                    item.cancel()
+            for task in tasks:
+                task.cancel()
             raise
-        out = [item.result() if isinstance(item, asyncio.Task) else item for item in responses]
-        return [item for item in out if item is not None] or None
+        return [response, *(task.result() for task in tasks)]
+
+    async def _run(
+        self,
+        doc: Any,
+        request_id: str,
+        headers: Mapping[str, str],
+        records: list[CallRecord],
+        slots: asyncio.Semaphore,
+    ) -> Response:
+        """One batch item, start to end, in its own task once a slot is free."""
+        async with slots:
+            response = self._start(doc, request_id, headers, perf_counter(), records)
+            if isinstance(response, _Suspended):
+                return await self._finish(response, records)
+            return response
 
     def _start(
         self,

@@ -204,8 +204,10 @@ def build_binder(
             # "arguments" reads JSON arrays as positional params; "arguments-v3" does not.
             schema_type="arguments",
             parameters_callback=lambda _index, param, _hint: "skip" if param in injected else None,
+            # Nested TypedDicts and dataclasses take their config from here, as in the model.
+            config=_MODEL,
         ),
-        # Strictness must be the validator's own: passed to the schema generator, it is lost.
+        # The arguments schema itself does not keep the generator's strictness: give it here.
         config=CoreConfig(strict=True),
     )
     return Binder(
