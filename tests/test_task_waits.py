@@ -101,6 +101,26 @@ async def test_a_waiting_claim_only_gets_the_types_it_declared(make_client: Make
     assert [c["task_id"] for c in await waits[0]] == [other]
 
 
+async def test_a_worker_with_room_again_gets_what_its_waiting_claim_could_not_take(
+    make_client: MakeClient,
+) -> None:
+    # Two claims from one worker with room for one task: the second waits while it is full,
+    # and must be served as soon as the first task ends, not when its wait runs out.
+    q = await make_queue(make_client)
+    arrivals = Arrivals.of(q)
+    worker = await q.worker(capacity=1)
+    first = asyncio.create_task(q.claim(worker, wait_s=10))
+    second = asyncio.create_task(q.claim(worker, wait_s=10))
+    await arrivals.until(lambda: arrivals.claims == 2)
+    a = await q.submit(payload="a")
+    [claimed] = await first
+    assert claimed["task_id"] == a
+    b = await q.submit(payload="b")
+    assert arrivals.claims == 1 and await q.state(b) == "pending"  # the worker is full
+    await q.complete(claimed)
+    assert [c["task_id"] for c in await second] == [b]
+
+
 async def test_a_claim_that_waits_in_vain_returns_an_empty_list(make_client: MakeClient) -> None:
     q = await make_queue(make_client)
     assert await q.claim(await q.worker(), wait_s=0.05) == []

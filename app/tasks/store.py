@@ -204,16 +204,24 @@ class TaskStore:
                     _resolve(future, None)
         if queue.ready:
             queue.ready = False
+            queue.freed.clear()
             self._serve()
+        elif queue.freed:
+            # A worker with room again may have a claim that waited while it was full.
+            freed, queue.freed = queue.freed, set()
+            if queue.has_ready():
+                self._serve(freed)
 
-    def _serve(self) -> None:
-        """Hand ready tasks to waiting claims, oldest claim first."""
+    def _serve(self, workers: set[str] | None = None) -> None:
+        """Hand ready tasks to waiting claims (of these ``workers`` only), oldest claim first."""
         now = self.queue.clock.time()
         for entry in list(self._claims):
             if not self.queue.has_ready():
                 break
             if entry.future.done():
                 self._claims.remove(entry)
+                continue
+            if workers is not None and entry.worker_id not in workers:
                 continue
             worker = self.queue.workers.find(entry.worker_id)
             if worker is None or worker.health is Health.OFFLINE:
