@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,62 +11,9 @@ from app.clock import ManualClock
 from app.keys import STORE
 from app.settings import Settings
 from app.tasks.model import Outcome, TaskState
-from app.tasks.store import TaskStore, _Claim
+from app.tasks.store import TaskStore
 from tests.conftest import MakeClient, post
-from tests.task_helpers import Queue, make_queue
-
-
-class _Claims(deque[_Claim]):
-    def __init__(self, changed: asyncio.Event, claims: deque[_Claim]) -> None:
-        super().__init__(claims)
-        self._changed = changed
-
-    def append(self, claim: _Claim) -> None:
-        super().append(claim)
-        self._changed.set()
-
-
-class _Watchers(dict[str, list[asyncio.Future[None]]]):
-    def __init__(self, changed: asyncio.Event) -> None:
-        super().__init__()
-        self._changed = changed
-
-    def setdefault(
-        self, task_id: str, default: list[asyncio.Future[None]] | None = None
-    ) -> list[asyncio.Future[None]]:
-        self._changed.set()  # the caller appends its future before anything else runs
-        return super().setdefault(task_id, [] if default is None else default)
-
-
-class Arrivals:
-    """Tells a test when a long-poll starts waiting in the store: an event, not polling.
-
-    The store has no such event of its own (nothing but a test needs one), so this wraps
-    its queue of waiting claims and its ``get`` watchers to set one.
-    """
-
-    def __init__(self, store: TaskStore) -> None:
-        self.store = store
-        self.changed = asyncio.Event()
-        store._claims = _Claims(self.changed, store._claims)
-        store._watchers = _Watchers(self.changed)
-
-    @classmethod
-    def of(cls, q: Queue) -> Arrivals:
-        return cls(q.client.app[STORE].tasks)
-
-    @property
-    def claims(self) -> int:
-        return len(self.store._claims)
-
-    def watched(self, task_id: str) -> bool:
-        return task_id in self.store._watchers
-
-    async def until(self, condition: Callable[[], bool]) -> None:
-        async with asyncio.timeout(5):
-            while not condition():
-                self.changed.clear()
-                await self.changed.wait()
+from tests.task_helpers import Arrivals, Queue, make_queue
 
 
 async def test_waiting_claims_are_served_first_come_first_served(make_client: MakeClient) -> None:
