@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from app.client import Client, TransportError
+from app.rpc.errors import InvalidParams
 from app.task_types import BUILTIN, TaskContext
 from app.tasks.errors import LeaseLost, TaskNotFound, WorkerNotFound
 from app.worker import Options, Worker, _Running
@@ -119,3 +120,13 @@ async def test_a_loop_that_fails_stops_the_worker_cleanly_and_says_why(
     with pytest.raises(RuntimeError, match="a bug"):
         running.result()
     assert await q.call("workers.list") == []  # it deregistered on its way out
+
+
+async def test_a_registration_refused_for_good_is_not_retried(rpc: ScriptedClient) -> None:
+    async def run(payload: Any, ctx: TaskContext) -> Any:
+        return payload
+
+    w = Worker(rpc, {"not a valid name": run}, Options())
+    with pytest.raises(InvalidParams) as refused:
+        await w.run()
+    assert refused.value.data[0]["path"].startswith("types")
