@@ -25,15 +25,18 @@ from typing import Any, Literal
 
 import aiohttp
 
-from app.client import Client
-from app.rpc.errors import RPCError
+from app.client import Client, TransportError
+from app.rpc.errors import InvalidParams, RPCError
 from app.task_types import PermanentError, TaskContext, TaskFn
 from app.tasks.errors import LeaseLost, TaskNotFound, WorkerNotFound
 
 log = logging.getLogger("app.worker")
 
-CONNECTION_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+CONNECTION_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, TransportError)
+"""Worth retrying: no answer, or one that is not JSON-RPC (a proxy's error page, say)."""
 CLAIM_WAIT_S = 20.0
+MAX_CLAIM = 100
+"""The most tasks one ``tasks.claim`` may ask for."""
 BACKOFF_MAX_S = 10.0
 REPORT_PATIENCE_BEATS = 6
 """How many heartbeat intervals a report is retried for before the worker gives up on it."""
@@ -63,6 +66,8 @@ class _Running:
     context: TaskContext
     job: asyncio.Task[None]
     stopped_by_server: bool = False
+    reporting: bool = False
+    """Its work is over and its outcome is being reported: too late to stop it."""
 
 
 class Worker:
@@ -92,20 +97,30 @@ class Worker:
     # ---- the main loop ---------------------------------------------------------------
 
     async def run(self) -> None:
-        """Serve until ``stop()``; then finish or release running tasks and deregister."""
+        """Serve until ``stop()``; then finish or release running tasks and deregister.
+
+        If the claim or heartbeat loop fails unexpectedly, the worker winds down the same way
+        and raises that error, rather than live on half-working (online, but never claiming).
+        """
         if not await self._register():
             return
         heartbeats = asyncio.create_task(self._heartbeats(), name="worker-heartbeats")
         claims = asyncio.create_task(self._claim_loop(), name="worker-claims")
+        stopping = asyncio.create_task(self.stopping.wait(), name="worker-stopping")
         try:
-            await self.stopping.wait()
+            await asyncio.wait((stopping, claims, heartbeats), return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.stopping.set()  # no more claims, whatever ended the wait
+            stopping.cancel()
+            failed = [job for job in (claims, heartbeats) if job.done()]
             await self._wind_down()
             await self._deregister()
             for job in (claims, heartbeats):
                 job.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await job
+        for job in failed:
+            job.result()  # raises what ended it (the claim loop also ends, cleanly, on stop)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -113,7 +128,7 @@ class Worker:
     async def _claim_loop(self) -> None:
         failures = 0
         while not self.stopping.is_set():
-            free = self.options.concurrency - len(self.running)
+            free = min(MAX_CLAIM, self.options.concurrency - len(self.running))
             if free <= 0 or self._server_draining:
                 self._slot_free.clear()
                 await self._slot_free.wait()
@@ -185,12 +200,18 @@ class Worker:
                     task_id, "tasks.fail", lease_id=lease_id, error=error, retryable=False
                 )
         finally:
-            self.running.pop(task_id, None)
+            if self._entry(task_id, lease_id) is not None:  # not a newer attempt of the task
+                del self.running[task_id]
             self._slot_free.set()
+
+    def _entry(self, task_id: str, lease_id: str) -> _Running | None:
+        """The running entry of this attempt (this task under this lease), if any."""
+        entry = self.running.get(task_id)
+        return entry if entry is not None and entry.lease_id == lease_id else None
 
     async def _stopped(self, task_id: str, lease_id: str) -> None:
         """A running task was cancelled: by the server, or because the worker is stopping."""
-        running = self.running.get(task_id)
+        running = self._entry(task_id, lease_id)
         if running is not None and running.stopped_by_server:
             error = {"type": "Cancelled", "message": "stopped at the server's request"}
             await self._report(
@@ -203,6 +224,9 @@ class Worker:
 
     async def _report(self, task_id: str, method: str, **params: Any) -> Report:
         """Send a report about a task, retrying connection errors while the lease may live."""
+        entry = self._entry(task_id, params["lease_id"])
+        if entry is not None:
+            entry.reporting = True
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + REPORT_PATIENCE_BEATS * self.heartbeat_s
         failures = 0
@@ -230,10 +254,12 @@ class Worker:
 
     async def _beat(self) -> None:
         """One heartbeat: renew our leases, stop what the server names, learn of draining."""
+        snapshot = list(self.running.values())
         running = [
             {"task_id": r.task_id, "lease_id": r.lease_id, "progress": r.context.progress}
-            for r in list(self.running.values())
+            for r in snapshot
         ]
+        sent = {r.task_id: r.lease_id for r in snapshot}
         try:
             answer = await self.client.call(
                 "workers.heartbeat", worker_id=self.worker_id, running=running, retry=True
@@ -248,8 +274,10 @@ class Worker:
             log.warning("heartbeat failed (%s)", exc)
             return
         for task_id in answer["cancel"]:
-            entry = self.running.get(task_id)
-            if entry is not None and not entry.job.done():
+            # Only the attempt this heartbeat spoke of: by the time the answer comes, the
+            # task may have ended here and a new attempt of it started.
+            entry = self._entry(task_id, sent.get(task_id, ""))
+            if entry is not None and not entry.reporting and not entry.job.done():
                 log.info("stopping task %s at the server's request", task_id)
                 entry.stopped_by_server = True
                 entry.job.cancel()
@@ -281,6 +309,8 @@ class Worker:
                         capacity=self.options.concurrency,
                     )
                     break
+                except InvalidParams:
+                    raise  # this worker's types, queues or capacity: retrying cannot help
                 except (RPCError, *CONNECTION_ERRORS) as exc:
                     failures += 1
                     log.warning("cannot register at %s (%s); retrying", self.client.url, exc)

@@ -6,7 +6,11 @@ import argparse
 import asyncio
 import os
 
+from app.rpc.errors import InvalidParams
 from app.worker import Options, Worker, main
+
+MAX_CAPACITY = 1000
+"""The most tasks ``workers.register`` accepts as a worker's capacity."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--queues", type=_csv, default=default.queues, help="comma-separated queues [default]"
     )
     parser.add_argument(
-        "--concurrency", type=int, default=default.concurrency, help="tasks run at once [4]"
+        "--concurrency",
+        type=int,
+        default=default.concurrency,
+        help=f"tasks run at once, 1 to {MAX_CAPACITY} [4]",
     )
     parser.add_argument("--name", default="", help="a name for people to read [host-pid]")
     parser.add_argument(
@@ -52,8 +59,8 @@ def command(args: argparse.Namespace) -> int:
     from app import logs, task_types
 
     logs.configure(args.log_format, args.log_level)
-    if args.concurrency < 1:
-        args.parser.error("--concurrency must be at least 1")
+    if not 1 <= args.concurrency <= MAX_CAPACITY:
+        args.parser.error(f"--concurrency must be from 1 to {MAX_CAPACITY}")
     try:
         types = task_types.load(args.plugin)
         options = Options(
@@ -68,7 +75,10 @@ def command(args: argparse.Namespace) -> int:
         Worker.check(options, types)
     except (ValueError, ImportError, AttributeError) as exc:
         args.parser.error(str(exc))
-    asyncio.run(main(options, types))
+    try:
+        asyncio.run(main(options, types))
+    except InvalidParams as exc:  # the server refused the registration for good
+        args.parser.exit(2, f"rpc-hub worker: the server refused to register it: {exc.data}\n")
     return 0
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from app.clock import ManualClock
+from app.keys import STORE
+from app.tasks.store import TaskStore, _Claim
 from tests.conftest import Client, MakeClient, error, result
 
 
@@ -88,3 +93,56 @@ async def make_queue(make_client: MakeClient, **settings: Any) -> Queue:
     clock = ManualClock()
     overrides = {"task_retry_base_s": 1.0, "task_retry_max_s": 60.0, **settings}
     return Queue(await make_client(clock=clock, **overrides), clock)
+
+
+class _Claims(deque[_Claim]):
+    def __init__(self, changed: asyncio.Event, claims: deque[_Claim]) -> None:
+        super().__init__(claims)
+        self._changed = changed
+
+    def append(self, claim: _Claim) -> None:
+        super().append(claim)
+        self._changed.set()
+
+
+class _Watchers(dict[str, list[asyncio.Future[None]]]):
+    def __init__(self, changed: asyncio.Event) -> None:
+        super().__init__()
+        self._changed = changed
+
+    def setdefault(
+        self, task_id: str, default: list[asyncio.Future[None]] | None = None
+    ) -> list[asyncio.Future[None]]:
+        self._changed.set()  # the caller appends its future before anything else runs
+        return super().setdefault(task_id, [] if default is None else default)
+
+
+class Arrivals:
+    """Tells a test when a long-poll starts waiting in the store: an event, not polling.
+
+    The store has no such event of its own (nothing but a test needs one), so this wraps
+    its queue of waiting claims and its ``get`` watchers to set one.
+    """
+
+    def __init__(self, store: TaskStore) -> None:
+        self.store = store
+        self.changed = asyncio.Event()
+        store._claims = _Claims(self.changed, store._claims)
+        store._watchers = _Watchers(self.changed)
+
+    @classmethod
+    def of(cls, q: Queue) -> Arrivals:
+        return cls(q.client.app[STORE].tasks)
+
+    @property
+    def claims(self) -> int:
+        return len(self.store._claims)
+
+    def watched(self, task_id: str) -> bool:
+        return task_id in self.store._watchers
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        async with asyncio.timeout(5):
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()

@@ -23,10 +23,13 @@ from app.rpc.errors import DomainError
 from app.tasks.errors import LeaseLost, TaskNotFound, UnknownDependency, WorkerNotFound
 from app.tasks.model import FAILED_UPSTREAM, Outcome, Priority, TaskState
 from app.tasks.queue import Limits, TaskQueue
+from app.tasks.workers import Health
 
 TYPES = ["a", "b"]
+# A timeout a little over the lease, so renewals often reach it; a worker goes offline
+# (after 3 heartbeats: 30 s) before its leases would lapse, so revoking is its own step.
 LIMITS = Limits(
-    lease_ttl_s=30, heartbeat_s=10, timeout_s=100, retry_base_s=1, retry_max_s=8, result_ttl_s=50
+    lease_ttl_s=40, heartbeat_s=10, timeout_s=50, retry_base_s=1, retry_max_s=8, result_ttl_s=50
 )
 
 
@@ -227,6 +230,8 @@ class QueueMachine(RuleBasedStateMachine):
                 worker = self.queue.workers.find(live[0].worker_id)
                 assert worker is not None and task.id in worker.leases
         for worker in self.queue.workers:
+            if worker.health is Health.OFFLINE:
+                assert not worker.leases  # revoked when it went quiet
             for task_id in worker.leases:
                 lease = self.queue.tasks[task_id].lease
                 assert lease is not None and lease.worker_id == worker.id

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.keys import STORE
 from tests.conftest import MakeClient, post
-from tests.task_helpers import Queue
+from tests.task_helpers import Arrivals, Queue
 
 CLAIMERS = 20
 TASKS = 100
@@ -79,3 +79,28 @@ async def test_concurrent_immediate_claims_in_one_batch(make_client: MakeClient)
         assert got, "ready tasks must be handed out"
         claimed.extend(got)
     assert sorted(claimed) == sorted(submitted)
+
+
+async def test_waiting_claims_and_heartbeats_in_one_batch(make_client: MakeClient) -> None:
+    # One request carries every worker's long-poll claim and heartbeat; tasks arrive while
+    # it waits. Each claim gets one task, FIFO, and no task goes out twice.
+    q = Queue(await make_client(max_batch=200, batch_concurrency=100), clock=None)  # type: ignore[arg-type]
+    arrivals = Arrivals.of(q)
+    workers = [await q.worker(capacity=1) for _ in range(CLAIMERS)]
+    batch = []
+    for n, worker in enumerate(workers):
+        claim = {"worker_id": worker, "wait_s": 10}
+        batch.append({"jsonrpc": "2.0", "method": "tasks.claim", "params": claim, "id": n})
+        beat = {"worker_id": worker, "running": []}
+        batch.append(
+            {"jsonrpc": "2.0", "method": "workers.heartbeat", "params": beat, "id": -n - 1}
+        )
+    sent = asyncio.create_task(post(q.client, batch))
+    await arrivals.until(lambda: arrivals.claims == CLAIMERS)
+    submitted = [await q.submit(payload=i) for i in range(CLAIMERS)]
+    status, body = await sent
+    assert status == 200
+    answers = {item["id"]: item["result"] for item in body}
+    claimed = [[task["task_id"] for task in answers[n]] for n in range(CLAIMERS)]
+    assert claimed == [[task_id] for task_id in submitted]  # first come, first served
+    assert all(answers[-n - 1]["cancel"] == [] for n in range(CLAIMERS))

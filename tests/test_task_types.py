@@ -89,3 +89,15 @@ def test_plugins_by_reference_and_by_entry_point(monkeypatch: pytest.MonkeyPatch
 def test_a_worker_refuses_types_it_does_not_know() -> None:
     with pytest.raises(ValueError, match="no task type named teleport"):
         Worker.check(Options(types=("compute", "teleport")), task_types.BUILTIN)
+
+
+@pytest.mark.parametrize("concurrency", ["0", "1001"])
+def test_the_worker_command_refuses_a_concurrency_the_server_would_refuse(
+    concurrency: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["worker", "--concurrency", concurrency])
+    assert exit_.value.code == 2
+    assert "--concurrency must be from 1 to 1000" in capsys.readouterr().err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,32 +12,18 @@ from app.keys import STORE
 from app.settings import Settings
 from app.tasks.model import Outcome, TaskState
 from app.tasks.store import TaskStore
-from tests.conftest import MakeClient
-from tests.task_helpers import Queue, make_queue
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Let the event loop run until ``condition`` holds (bounded; no fixed sleeps).
-
-    The store has no event for "a claim started waiting", and should not grow one for tests,
-    so this yields to the loop (sleep(0) is a turn, not a delay) until the request arrived.
-    """
-    async with asyncio.timeout(5):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0)
-
-
-def waiting_claims(q: Queue) -> int:
-    return len(q.client.app[STORE].tasks._claims)
+from tests.conftest import MakeClient, post
+from tests.task_helpers import Arrivals, Queue, make_queue
 
 
 async def test_waiting_claims_are_served_first_come_first_served(make_client: MakeClient) -> None:
     q = await make_queue(make_client)
+    arrivals = Arrivals.of(q)
     first, second = await q.worker(), await q.worker()
     first_claim = asyncio.create_task(q.claim(first, wait_s=10))
-    await until(lambda: waiting_claims(q) == 1)
+    await arrivals.until(lambda: arrivals.claims == 1)
     second_claim = asyncio.create_task(q.claim(second, wait_s=10))
-    await until(lambda: waiting_claims(q) == 2)
+    await arrivals.until(lambda: arrivals.claims == 2)
     a = await q.submit(payload="a")
     assert [c["task_id"] for c in await first_claim] == [a]
     assert not second_claim.done()
@@ -48,11 +33,12 @@ async def test_waiting_claims_are_served_first_come_first_served(make_client: Ma
 
 async def test_a_waiting_claim_only_gets_the_types_it_declared(make_client: MakeClient) -> None:
     q = await make_queue(make_client)
+    arrivals = Arrivals.of(q)
     transformer, computer = await q.worker(["transform"]), await q.worker(["compute"])
     waits = [
         asyncio.create_task(q.claim(w, max_tasks=5, wait_s=10)) for w in (transformer, computer)
     ]
-    await until(lambda: waiting_claims(q) == 2)
+    await arrivals.until(lambda: arrivals.claims == 2)
     task = await q.submit("compute")
     assert [c["task_id"] for c in await waits[1]] == [task]
     assert not waits[0].done()
@@ -60,20 +46,71 @@ async def test_a_waiting_claim_only_gets_the_types_it_declared(make_client: Make
     assert [c["task_id"] for c in await waits[0]] == [other]
 
 
+async def test_a_worker_with_room_again_gets_what_its_waiting_claim_could_not_take(
+    make_client: MakeClient,
+) -> None:
+    # Two claims from one worker with room for one task: the second waits while it is full,
+    # and must be served as soon as the first task ends, not when its wait runs out.
+    q = await make_queue(make_client)
+    arrivals = Arrivals.of(q)
+    worker = await q.worker(capacity=1)
+    first = asyncio.create_task(q.claim(worker, wait_s=10))
+    second = asyncio.create_task(q.claim(worker, wait_s=10))
+    await arrivals.until(lambda: arrivals.claims == 2)
+    a = await q.submit(payload="a")
+    [claimed] = await first
+    assert claimed["task_id"] == a
+    b = await q.submit(payload="b")
+    assert arrivals.claims == 1 and await q.state(b) == "pending"  # the worker is full
+    await q.complete(claimed)
+    assert [c["task_id"] for c in await second] == [b]
+
+
 async def test_a_claim_that_waits_in_vain_returns_an_empty_list(make_client: MakeClient) -> None:
     q = await make_queue(make_client)
     assert await q.claim(await q.worker(), wait_s=0.05) == []
-    assert waiting_claims(q) == 0
+    assert Arrivals.of(q).claims == 0
+
+
+async def test_long_polls_in_a_batch_run_out_on_their_own(make_client: MakeClient) -> None:
+    # A batch item's wait running out ends that item only, never the batch or its request.
+    q = await make_queue(make_client)
+    worker = await q.worker(["transform"])
+    task = await q.submit()
+    status, body = await post(
+        q.client,
+        [
+            {
+                "jsonrpc": "2.0",
+                "method": "tasks.claim",
+                "params": {"worker_id": worker, "wait_s": 0.05},
+                "id": 1,
+            },
+            {
+                "jsonrpc": "2.0",
+                "method": "tasks.get",
+                "params": {"task_id": task, "wait_s": 0.05},
+                "id": 2,
+            },
+            {"jsonrpc": "2.0", "method": "calc.add", "params": [1, 2], "id": 3},
+        ],
+    )
+    assert status == 200
+    assert [item["id"] for item in body] == [1, 2, 3]
+    assert body[0]["result"] == []
+    assert body[1]["result"]["state"] == "pending"
+    assert body[2]["result"] == 3
 
 
 async def test_a_delayed_task_reaches_a_waiting_claim_when_its_time_comes(
     make_client: MakeClient,
 ) -> None:
     q = await make_queue(make_client)
+    arrivals = Arrivals.of(q)
     worker = await q.worker()
     task = await q.submit(delay_s=5)
     waiting = asyncio.create_task(q.claim(worker, wait_s=10))
-    await until(lambda: waiting_claims(q) == 1)
+    await arrivals.until(lambda: arrivals.claims == 1)
     q.clock.advance(5)
     await q.call("tasks.stats")  # any call fires the deadlines that passed on the store clock
     assert [c["task_id"] for c in await waiting] == [task]
@@ -81,10 +118,11 @@ async def test_a_delayed_task_reaches_a_waiting_claim_when_its_time_comes(
 
 async def test_get_can_wait_for_the_task_to_finish(make_client: MakeClient) -> None:
     q = await make_queue(make_client)
+    arrivals = Arrivals.of(q)
     task = await q.submit()
-    waiting = asyncio.create_task(q.get(task, wait_s=10))
     claimed = await q.claim_one(await q.worker())
-    assert not waiting.done()
+    waiting = asyncio.create_task(q.get(task, wait_s=10))
+    await arrivals.until(lambda: arrivals.watched(task))
     await q.complete(claimed, 42)
     view = await waiting
     assert (view["state"], view["result"]) == ("succeeded", 42)
@@ -95,11 +133,12 @@ async def test_get_can_wait_for_the_task_to_finish(make_client: MakeClient) -> N
 
 async def test_draining_ends_long_polls_and_tells_workers(make_client: MakeClient) -> None:
     q = await make_queue(make_client)
+    arrivals = Arrivals.of(q)
     worker = await q.worker()
     task = await q.submit(delay_s=100)
     claim = asyncio.create_task(q.claim(worker, wait_s=30))
     get = asyncio.create_task(q.get(task, wait_s=60))
-    await until(lambda: waiting_claims(q) == 1 and task in q.client.app[STORE].tasks._watchers)
+    await arrivals.until(lambda: arrivals.claims == 1 and arrivals.watched(task))
     q.client.app[STORE].drain()
     assert await claim == []
     assert (await get)["state"] == "scheduled"
@@ -124,8 +163,9 @@ async def test_a_claim_cancelled_after_it_was_served_gives_its_tasks_back() -> N
     # A caller that goes away (a shutdown) must not leave tasks leased to nobody.
     store = TaskStore(Settings(), ManualClock())
     worker = await store.register("w", frozenset({"compute"}), frozenset({"default"}), 5)
+    arrivals = Arrivals(store)
     claim = asyncio.create_task(store.claim(worker.id, 5, wait_s=10))
-    await until(lambda: len(store._claims) == 1)
+    await arrivals.until(lambda: arrivals.claims == 1)
     submitted = await store.submit("compute", 1)  # served to the waiting claim at once...
     assert submitted.task.state is TaskState.RUNNING
     claim.cancel()  # ...but its caller is cancelled before it could see the answer

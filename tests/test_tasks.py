@@ -110,6 +110,17 @@ async def test_failures_retry_with_growing_backoff_until_dead(q: Queue) -> None:
     assert view["error"] == {"message": "boom"}
 
 
+async def test_retries_of_failures_at_the_same_moment_spread_out(q: Queue) -> None:
+    # Jitter: a burst of failures must not come back as a burst of retries.
+    worker = await q.worker(capacity=20)
+    for i in range(20):
+        await q.submit(payload=i)
+    now = q.clock.time()
+    ready_at = [(await q.fail(claimed))["ready_at"] for claimed in await q.claim(worker, 20)]
+    assert all(now + 0.5 <= at <= now + 1.0 for at in ready_at)  # half to all of the base
+    assert len(set(ready_at)) > 10
+
+
 async def test_a_failure_that_is_not_retryable_fails_at_once(q: Queue) -> None:
     task = await q.submit()
     worker = await q.worker()

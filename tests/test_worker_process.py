@@ -65,15 +65,21 @@ async def submit_all(client: Client, tasks: list[dict[str, Any]]) -> list[str]:
     return ids
 
 
+GET_WAIT_S = 20
+"""Each tasks.get long-poll: well under the client's 30 s request timeout."""
+
+
 async def finished(client: Client, ids: list[str]) -> list[dict[str, Any]]:
     """Every task once it is finished, waiting with tasks.get long-polls (no sleeps)."""
     limit = asyncio.Semaphore(50)
 
     async def one(task_id: str) -> dict[str, Any]:
         async with limit:
-            view: dict[str, Any] = await client.call("tasks.get", task_id=task_id, wait_s=30)
+            view: dict[str, Any] = await client.call(
+                "tasks.get", task_id=task_id, wait_s=GET_WAIT_S
+            )
             while view["state"] not in ("succeeded", "failed", "cancelled", "dead"):
-                view = await client.call("tasks.get", task_id=task_id, wait_s=30)
+                view = await client.call("tasks.get", task_id=task_id, wait_s=GET_WAIT_S)
             return view
 
     async with asyncio.timeout(120):

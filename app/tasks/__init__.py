@@ -1,6 +1,7 @@
 """A distributed task queue: leases, retries, dependencies, caching and expiry.
 
 model.py    states, priorities, the Task and Attempt records
+state.py    QueueState: the records, and the steps transitions share (time, retries, ends)
 queue.py    TaskQueue: every transition, each one atomic (synchronous)
 ready.py    which pending task a worker gets next (priority, then FIFO)
 leases.py   lease ids, expiry and renewal, fencing

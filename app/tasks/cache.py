@@ -44,6 +44,3 @@ class ResultCache:
         entry = self._entries.get(key)
         if entry is not None and entry.until <= now:
             del self._entries[key]
-
-    def __len__(self) -> int:
-        return len(self._entries)

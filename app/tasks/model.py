@@ -2,7 +2,7 @@
 
 States and priorities are ``StrEnum``s; the display emoji is derived from the state and never
 stored. A ``Task`` is plain mutable data owned by the queue: only the queue's transitions
-(``app.tasks.queue_ops``) change it, each in one synchronous step.
+(``app.tasks.queue`` and ``app.tasks.state``) change it, each in one synchronous step.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
 private steps that move a task between states; ``TaskQueue`` (``app.tasks.queue``) builds its
 public, atomic operations from them. Nothing here awaits.
 
-What the async layer (``app.tasks.store``) must react to is left in two outboxes: ``ready``
-(a task became claimable: serve waiting claims) and ``finished`` (tasks that reached a
+What the async layer (``app.tasks.store``) must react to is left in three outboxes: ``ready``
+(a task became claimable: serve waiting claims), ``freed`` (workers whose lease ended, so
+that have room again: serve their waiting claims) and ``finished`` (tasks that reached a
 terminal state: wake whoever waits on them).
 """
 
@@ -63,6 +64,7 @@ class QueueState:
         self.recent: deque[float] = deque()
         """When tasks finished by a worker's report, within the throughput window."""
         self.ready = False
+        self.freed: set[str] = set()
         self.finished: list[str] = []
 
     def has_ready(self) -> bool:
@@ -176,6 +178,7 @@ class QueueState:
         worker = self.workers.find(attempt.worker_id)
         if worker is not None:
             worker.leases.discard(task.id)
+            self.freed.add(worker.id)
 
     def _release(self, task: Task, attempt: Attempt, now: float) -> None:
         self._end(task, attempt, Outcome.RELEASED, now)

@@ -10,7 +10,8 @@ from app.tasks.views import Stats
 
 
 def stats(queue: TaskQueue) -> Stats:
-    now = queue.sweep()
+    """Read-only: the caller sweeps through the store first, so what fires is reacted to."""
+    now = queue.clock.time()
     queue.trim_throughput(now)
     by_state: Counter[str] = Counter({state.value: 0 for state in TaskState})
     by_priority: Counter[str] = Counter({priority.value: 0 for priority in Priority})

@@ -4,6 +4,11 @@ Every operation runs one synchronous transition of ``TaskQueue`` and then reacts
 left behind: tasks that became ready go to waiting claims (FIFO, only to workers that
 declared the task's queue and type), and tasks that finished wake ``get`` long-polls.
 Waiting uses futures, never polling; the deadline timer runs from ``open()`` to ``close()``.
+
+A long-poll ends when its future is resolved: by the work it waits for, by draining, or by a
+``call_later`` timer with the empty answer. Not by ``asyncio.timeout``: that cancels the task
+that entered it, and the dispatcher may start a handler in one task (a batch's) and finish it
+in another, so the timeout would cancel the whole batch instead of this call.
 """
 
 from __future__ import annotations
@@ -91,13 +96,12 @@ class TaskStore:
         worker = self.queue.workers.get(worker_id)
         if claimed or wait_s <= 0 or self.draining or worker.free == 0:
             return claimed
-        entry = _Claim(worker_id, max_tasks, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        entry = _Claim(worker_id, max_tasks, loop.create_future())
         self._claims.append(entry)
+        timer = loop.call_later(wait_s, _resolve, entry.future, [])
         try:
-            async with asyncio.timeout(wait_s):
-                return await entry.future
-        except TimeoutError:
-            return _outcome(entry.future) or []
+            return await entry.future
         except asyncio.CancelledError:
             # The caller is gone (a shutdown, a dropped connection): give back what it got.
             for task, attempt in _outcome(entry.future) or []:
@@ -106,6 +110,7 @@ class TaskStore:
             self._react()
             raise
         finally:
+            timer.cancel()
             if entry in self._claims:
                 self._claims.remove(entry)
 
@@ -115,14 +120,14 @@ class TaskStore:
         task = self.queue.get(task_id)
         if task.state.terminal or wait_s <= 0 or self.draining:
             return task
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
         self._watchers.setdefault(task_id, []).append(future)
+        timer = loop.call_later(wait_s, _resolve, future, None)
         try:
-            async with asyncio.timeout(wait_s):
-                await future
-        except TimeoutError:
-            pass
+            await future
         finally:
+            timer.cancel()
             waiting = self._watchers.get(task_id, [])
             if future in waiting:
                 waiting.remove(future)
@@ -199,16 +204,24 @@ class TaskStore:
                     _resolve(future, None)
         if queue.ready:
             queue.ready = False
+            queue.freed.clear()
             self._serve()
+        elif queue.freed:
+            # A worker with room again may have a claim that waited while it was full.
+            freed, queue.freed = queue.freed, set()
+            if queue.has_ready():
+                self._serve(freed)
 
-    def _serve(self) -> None:
-        """Hand ready tasks to waiting claims, oldest claim first."""
+    def _serve(self, workers: set[str] | None = None) -> None:
+        """Hand ready tasks to waiting claims (of these ``workers`` only), oldest claim first."""
         now = self.queue.clock.time()
         for entry in list(self._claims):
             if not self.queue.has_ready():
                 break
             if entry.future.done():
                 self._claims.remove(entry)
+                continue
+            if workers is not None and entry.worker_id not in workers:
                 continue
             worker = self.queue.workers.find(entry.worker_id)
             if worker is None or worker.health is Health.OFFLINE:

@@ -63,9 +63,6 @@ class Deadlines:
     def next_at(self) -> float | None:
         return self._heap[0][0] if self._heap else None
 
-    def __len__(self) -> int:
-        return len(self._heap)
-
 
 class TimerLoop:
     """Runs ``sweep`` whenever the earliest deadline comes; owned by the store's lifecycle."""

@@ -103,7 +103,9 @@ class Stats(BaseModel):
 
 
 class Registration(BaseModel):
-    worker_id: str = Field(description="Keep it secret: it is the worker's credential.")
+    worker_id: str = Field(
+        description="Names the worker in its later calls. Not a secret: workers.list shows it."
+    )
     heartbeat_interval_s: float
     lease_ttl_s: float
 

@@ -41,9 +41,6 @@ class Worker:
     def free(self) -> int:
         return max(0, self.capacity - len(self.leases))
 
-    def serves(self, queue: str, type_: str) -> bool:
-        return queue in self.queues and type_ in self.types
-
 
 class Workers:
     def __init__(self, heartbeat_s: float) -> None:
