@@ -159,6 +159,43 @@ async def test_console_calls_through_the_form_and_the_editor(
 
 
 @needs_chromium
+async def test_history_survives_a_reload_but_card_data_never_reaches_storage(
+    aiohttp_server: Any, tmp_path: Path
+) -> None:
+    server = await aiohttp_server(create_app(Settings(), NAMESPACES))
+    origin = f"http://127.0.0.1:{server.port}"
+    card = "4000000000000002"
+    checkout = (
+        '{"jsonrpc": "2.0", "method": "cart.checkout", "id": 2, "params": {"cart_id": "none",'
+        f' "payment": {{"card_number": "{card}", "exp_month": 12, "exp_year": 2030,'
+        ' "cvc": "123"}, "idempotency_key": "k-1"}}'
+    )
+    async with browser(tmp_path / "profile") as context:
+        watched = await open_console(context, origin + "/")
+        page = watched.page
+        await page.click("[data-method='cart.checkout']")
+        assert "sensitive" in (await page.text_content("#method-badges") or "")
+        for body in (
+            '{"jsonrpc": "2.0", "method": "calc.add", "params": [1, 2], "id": 1}',
+            checkout,
+        ):
+            count = await page.locator("#history li").count()
+            await page.fill("#editor", body)
+            await page.click("#send")
+            await page.wait_for_selector(f"#history li:nth-child({count + 1})")
+        # In the open tab both are there; the checkout failed (no such cart) but carried the card.
+        names = await page.locator("#history li .name").all_text_contents()
+        assert names == ["cart.checkout", "calc.add"]
+
+        await page.reload()
+        await page.wait_for_selector("body[data-ready=true]")
+        assert await page.locator("#history li .name").all_text_contents() == ["calc.add"]
+        stored = await page.evaluate("localStorage.getItem('rpc-hub.history')")
+        assert "calc.add" in stored and card not in stored and "cart.checkout" not in stored
+        assert_clean(watched, origin)
+
+
+@needs_chromium
 async def test_the_form_follows_the_param_schema(aiohttp_server: Any, tmp_path: Path) -> None:
     server = await aiohttp_server(create_app(Settings(), (PAINT,)))
     origin = f"http://127.0.0.1:{server.port}"

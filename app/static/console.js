@@ -54,6 +54,18 @@ function label(body) {
   return "(invalid JSON)";
 }
 
+/** Whether the body calls a method whose params may carry secrets (OpenRPC ``x-sensitive``). */
+function sensitive(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return false;
+  }
+  const calls = Array.isArray(parsed) ? parsed : [parsed];
+  return calls.some((call) => call && state.methods.get(call.method)?.["x-sensitive"] === true);
+}
+
 function showResponse(entry) {
   const meta = $("response-meta");
   meta.replaceChildren();
@@ -78,7 +90,9 @@ function showResponse(entry) {
 
 function saveHistory() {
   try {
-    localStorage.setItem(HISTORY_KEY, JSON.stringify(state.history));
+    // Calls that may carry card data stay in this tab's memory and never reach the disk.
+    const kept = state.history.filter((entry) => !entry.sensitive);
+    localStorage.setItem(HISTORY_KEY, JSON.stringify(kept));
   } catch {
     /* storage full or disabled: history stays in memory */
   }
@@ -111,7 +125,13 @@ function renderHistory() {
 async function send(body) {
   let entry;
   try {
-    entry = { ...(await post(body)), body, label: label(body), at: Date.now() };
+    entry = {
+      ...(await post(body)),
+      body,
+      label: label(body),
+      at: Date.now(),
+      sensitive: sensitive(body),
+    };
   } catch (error) {
     $("editor-problem").textContent = `The request failed: ${error.message}`;
     return;
@@ -149,6 +169,7 @@ function select(name) {
   badges.replaceChildren(badge(`params ${method.paramStructure || "either"}`, "dim"));
   if (method["x-idempotent"]) badges.append(badge("idempotent", "good"));
   if (method.deprecated) badges.append(badge("deprecated", "warn"));
+  if (method["x-sensitive"]) badges.append(badge("sensitive: not saved in history", "warn"));
   $("method-summary").textContent = method.summary || "";
   $("method-description").textContent = method.description || "";
   buildFields($("fields"), method, state.document.components || {});
