@@ -43,27 +43,22 @@ function outcome(text) {
   return { ok: items.length - errors, errors };
 }
 
-function label(body) {
-  try {
-    const parsed = JSON.parse(body);
-    if (Array.isArray(parsed)) return `batch ×${parsed.length}`;
-    if (parsed && typeof parsed.method === "string") return parsed.method;
-  } catch {
-    /* shown as is */
-  }
-  return "(invalid JSON)";
-}
-
-/** Whether the body calls a method whose params may carry secrets (OpenRPC ``x-sensitive``). */
-function sensitive(body) {
+/** How the history shows a request, and whether its methods' params may carry secrets
+ * (OpenRPC ``x-sensitive``), so that it is kept out of local storage. */
+function describe(body) {
   let parsed;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return false;
+    return { label: "(invalid JSON)", sensitive: false };
   }
   const calls = Array.isArray(parsed) ? parsed : [parsed];
-  return calls.some((call) => call && state.methods.get(call.method)?.["x-sensitive"] === true);
+  const sensitive = calls.some(
+    (call) => call && state.methods.get(call.method)?.["x-sensitive"] === true,
+  );
+  if (Array.isArray(parsed)) return { label: `batch ×${parsed.length}`, sensitive };
+  if (parsed && typeof parsed.method === "string") return { label: parsed.method, sensitive };
+  return { label: "(invalid JSON)", sensitive };
 }
 
 function showResponse(entry) {
@@ -125,13 +120,7 @@ function renderHistory() {
 async function send(body) {
   let entry;
   try {
-    entry = {
-      ...(await post(body)),
-      body,
-      label: label(body),
-      at: Date.now(),
-      sensitive: sensitive(body),
-    };
+    entry = { ...(await post(body)), body, ...describe(body), at: Date.now() };
   } catch (error) {
     $("editor-problem").textContent = `The request failed: ${error.message}`;
     return;
