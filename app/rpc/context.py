@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from app.rpc.access import ANONYMOUS, Principal
+
 
 @dataclass(frozen=True, slots=True)
 class CallContext:
@@ -14,11 +16,5 @@ class CallContext:
     method: str
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """The transport's request headers (case-insensitive for HTTP)."""
-
-    @property
-    def token(self) -> str | None:
-        """The bearer credential from the Authorization header, if any. Never log it."""
-        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return token.strip()
+    principal: Principal = ANONYMOUS
+    """Who makes the call, as the transport established it."""

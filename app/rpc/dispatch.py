@@ -1,17 +1,17 @@
 """Bytes in, bytes out: the JSON-RPC 2.0 engine.
 
 A request body becomes at most one response body. Each call goes through the same steps:
-check the envelope, find the method, bind params, run the handler, and answer with its
-result or its error. What can be prepared is prepared once per method (binders, injected
-resources, whether params need a depth check), so the per-call path does little else.
+check the envelope, find the method, check its scope, bind params, run the handler, and
+answer with its result or its error. What can be prepared is prepared once per method
+(binders, injected stores, whether params need a depth check), so the per-call path does
+little else.
 
-Handlers are stepped eagerly: the coroutine is started inline, and only a handler that
-actually suspends is given a timeout. Most in-memory handlers never suspend, so they cost
-nothing more. In a batch, the items after the first one that suspends each run in a task of
-their own (see ``_finish_batch``).
+Handlers are stepped eagerly (see ``eager.py``): only one that actually suspends is given a
+timeout. In a batch, the items after the first one that suspends each run in a task of
+their own, at most ``batch_concurrency`` at once, and answers keep the request order.
 
 Responses are serialized in one ``orjson.dumps``; only if that fails (a result JSON cannot
-carry) are the responses encoded one by one to find and replace the culprits.
+carry) are the answers encoded one by one to find and replace the culprits.
 """
 
 from __future__ import annotations
@@ -20,16 +20,17 @@ import asyncio
 import difflib
 import logging
 import math
-import types
 import uuid
-from collections.abc import Callable, Coroutine, Generator, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from time import perf_counter
 from types import MappingProxyType
 from typing import Any
 
+from app.rpc.access import ANONYMOUS, Principal
 from app.rpc.codec import decode, deeper_than, encode
 from app.rpc.context import CallContext
+from app.rpc.eager import Suspended, start_eagerly
 from app.rpc.errors import (
     BatchTooLarge,
     CallTimeout,
@@ -43,17 +44,32 @@ from app.rpc.registry import Entry, Registry
 
 log = logging.getLogger("app.rpc")
 
-CallRecord = tuple[str, float, int | None, Any]
-"""(method, duration in seconds, error code or None, the response if it succeeded)."""
-CallRecorder = Callable[[str, list[CallRecord]], None]
-"""Called once per request body with its request id and a record per call."""
-
 Response = dict[str, Any] | None
 """A response object, or None for a notification."""
 
 _ABSENT: Any = object()
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _NO_METHOD = "-"
+"""The method recorded for a request object too malformed to name one."""
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """One call: whom to answer while it runs, then what it came to, for the call log."""
+
+    method: str
+    started: float
+    id: Any = None
+    notification: bool = False
+    duration_s: float = 0.0
+    code: int | None = None
+    """The JSON-RPC error code, or None for success."""
+    response: Response = None
+    """The answer sent, so one that cannot be encoded can be replaced in place."""
+
+
+CallRecorder = Callable[[str, list[CallRecord]], None]
+"""Called once per request body with its request id and a record per call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,28 +86,33 @@ class Limits:
 class _Target:
     """An entry plus what the dispatcher adds to every call of it."""
 
-    entry: Entry
     bind: Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]]
     func: Callable[..., Coroutine[Any, Any, Any]]
-    deprecated: bool
     prefix: tuple[Any, ...]
-    """The injected leading arguments (store, settings; None where the context goes)."""
+    """The injected leading arguments (stores; None where the call context goes)."""
     context_index: int | None
     timeout_s: float
     check_depth: bool
+    scope: str | None
+    deprecated: bool
 
 
 @dataclass(slots=True)
-class _Suspended:
-    """A call whose handler awaited something: finished later, under its time limit."""
+class _Request:
+    """One request body's facts, shared by each of its calls."""
 
-    id: Any
-    notification: bool
-    method: str
-    request_id: str
-    started: float
-    coro: Coroutine[Any, Any, Any]
-    yielded: Any
+    id: str
+    headers: Mapping[str, str]
+    principal: Principal
+    records: list[CallRecord]
+
+
+@dataclass(slots=True)
+class _Waiting:
+    """A call whose handler suspended: finished later, under its time limit."""
+
+    call: CallRecord
+    handler: Suspended[Any]
     timeout_s: float
 
 
@@ -112,72 +133,62 @@ class Dispatcher:
     def _target(self, entry: Entry, resources: Mapping[type, object]) -> _Target:
         kinds = list(entry.binder.injected.values())
         return _Target(
-            entry=entry,
             bind=entry.binder.bind,
             func=entry.func,
-            deprecated=entry.declared.deprecated,
             prefix=tuple(None if kind is CallContext else resources[kind] for kind in kinds),
             context_index=kinds.index(CallContext) if CallContext in kinds else None,
             timeout_s=entry.declared.timeout_s or self._limits.call_timeout_s,
             check_depth=entry.binder.nesting > self._params_depth,
+            scope=entry.declared.scope,
+            deprecated=entry.declared.deprecated,
         )
 
     async def dispatch(
-        self, body: bytes, request_id: str, headers: Mapping[str, str] = _NO_HEADERS
+        self,
+        body: bytes,
+        request_id: str,
+        headers: Mapping[str, str] = _NO_HEADERS,
+        principal: Principal = ANONYMOUS,
     ) -> bytes | None:
-        """Answer one HTTP request body; None means "send nothing" (notifications only).
+        """Answer one request body; None means "send nothing" (notifications only).
 
-        ``headers`` reach handlers that ask for a CallContext (credentials, for one).
+        ``headers`` and ``principal`` reach handlers that ask for a CallContext.
         """
-        records: list[CallRecord] = []
+        request = _Request(request_id, headers, principal, [])
         started = perf_counter()
         try:
             doc = decode(body, self._limits.max_depth)
         except RPCError as exc:
-            response: Any = self._refuse(None, exc, started, records)
+            response: Any = self._refuse(None, exc, started, request)
         else:
             if type(doc) is list:
-                response = await self._batch(doc, request_id, headers, started, records)
+                response = await self._batch(doc, started, request)
             else:
-                response = self._start(doc, request_id, headers, started, records)
-                if type(response) is _Suspended:
-                    response = await self._finish(response, records)
-        out = None if response is None else self._serialize(response, request_id, records)
-        self._on_calls(request_id, records)
+                response = self._start(doc, started, request)
+                if isinstance(response, _Waiting):
+                    response = await self._finish(response, request)
+        out = None if response is None else self._serialize(response, request)
+        self._on_calls(request_id, request.records)
         return out
 
-    async def _batch(
-        self,
-        docs: list[Any],
-        request_id: str,
-        headers: Mapping[str, str],
-        started: float,
-        records: list[CallRecord],
-    ) -> Any:
+    async def _batch(self, docs: list[Any], started: float, request: _Request) -> Any:
         if not docs:
-            return self._refuse(
-                None, _invalid("a batch must hold at least one request"), started, records
-            )
+            error = _invalid("a batch must hold at least one request")
+            return self._refuse(None, error, started, request)
         if len(docs) > self._limits.max_batch:
             error = BatchTooLarge(data={"limit": self._limits.max_batch, "received": len(docs)})
-            return self._refuse(None, error, started, records)
+            return self._refuse(None, error, started, request)
         responses: list[Response] = []
         for index, doc in enumerate(docs):
-            response = self._start(doc, request_id, headers, perf_counter(), records)
-            if isinstance(response, _Suspended):
-                rest = docs[index + 1 :]
-                responses += await self._finish_batch(response, rest, request_id, headers, records)
+            response = self._start(doc, perf_counter(), request)
+            if isinstance(response, _Waiting):
+                responses += await self._finish_batch(response, docs[index + 1 :], request)
                 break
             responses.append(response)
         return [item for item in responses if item is not None] or None
 
     async def _finish_batch(
-        self,
-        first: _Suspended,
-        docs: list[Any],
-        request_id: str,
-        headers: Mapping[str, str],
-        records: list[CallRecord],
+        self, first: _Waiting, docs: list[Any], request: _Request
     ) -> list[Response]:
         """Finish a batch from its first call that suspended, and run the items after it.
 
@@ -187,11 +198,9 @@ class Dispatcher:
         ``batch_concurrency`` items are in flight together.
         """
         slots = asyncio.Semaphore(self._limits.batch_concurrency - 1)
-        tasks = [
-            asyncio.create_task(self._run(doc, request_id, headers, records, slots)) for doc in docs
-        ]
+        tasks = [asyncio.create_task(self._run(doc, request, slots)) for doc in docs]
         try:
-            response = await self._finish(first, records)
+            response = await self._finish(first, request)
             slots.release()
             if tasks:
                 await asyncio.wait(tasks)
@@ -201,166 +210,131 @@ class Dispatcher:
             raise
         return [response, *(task.result() for task in tasks)]
 
-    async def _run(
-        self,
-        doc: Any,
-        request_id: str,
-        headers: Mapping[str, str],
-        records: list[CallRecord],
-        slots: asyncio.Semaphore,
-    ) -> Response:
+    async def _run(self, doc: Any, request: _Request, slots: asyncio.Semaphore) -> Response:
         """One batch item, start to end, in its own task once a slot is free."""
         async with slots:
-            response = self._start(doc, request_id, headers, perf_counter(), records)
-            if isinstance(response, _Suspended):
-                return await self._finish(response, records)
+            response = self._start(doc, perf_counter(), request)
+            if isinstance(response, _Waiting):
+                return await self._finish(response, request)
             return response
 
-    def _start(
-        self,
-        doc: Any,
-        request_id: str,
-        headers: Mapping[str, str],
-        started: float,
-        records: list[CallRecord],
-    ) -> Response | _Suspended:
-        """Validate and begin one call; finish it here unless the handler suspends."""
+    def _start(self, doc: Any, started: float, request: _Request) -> Response | _Waiting:
+        """Validate and begin one call; answer it here unless its handler suspends."""
         if type(doc) is not dict:
-            return self._refuse(
-                None, _invalid("expected a JSON-RPC request object"), started, records
-            )
+            error = _invalid("expected a JSON-RPC request object")
+            return self._refuse(None, error, started, request)
         id_ = doc.get("id", _ABSENT)
         notification = id_ is _ABSENT
         if notification:
             id_ = None
         elif id_ is not None and type(id_) not in (str, int, float):
             error = _invalid('"id" must be a string, a number or null')
-            return self._refuse(None, error, started, records)
+            return self._refuse(None, error, started, request)
         if doc.get("jsonrpc") != "2.0":
-            return self._refuse(id_, _invalid('"jsonrpc" must be exactly "2.0"'), started, records)
+            return self._refuse(id_, _invalid('"jsonrpc" must be exactly "2.0"'), started, request)
         name = doc.get("method")
         if type(name) is not str:
-            return self._refuse(id_, _invalid('"method" must be a string'), started, records)
+            return self._refuse(id_, _invalid('"method" must be a string'), started, request)
         params = doc.get("params", _ABSENT)
         if params is _ABSENT:
             params = None
         elif type(params) is not list and type(params) is not dict:
             error = _invalid('"params" must be an array or an object, or left out')
-            return self._refuse(id_, error, started, records)
+            return self._refuse(id_, error, started, request)
 
+        call = CallRecord(name, started, id_, notification)
         target = self._targets.get(name)
-        if target is None:
-            return self._fail(
-                id_, notification, name, request_id, started, self._not_found(name), records
-            )
-        if target.check_depth and params is not None and deeper_than(params, self._params_depth):
-            error = TooDeeplyNested(data={"limit": self._limits.max_depth})
-            return self._fail(id_, notification, name, request_id, started, error, records)
-        if target.deprecated:
-            log.warning("deprecated method %s called (request %s)", name, request_id)
         try:
+            if target is None:
+                raise self._not_found(name)
+            if target.scope is not None:
+                request.principal.check(target.scope)
+            if (
+                target.check_depth
+                and params is not None
+                and deeper_than(params, self._params_depth)
+            ):
+                raise TooDeeplyNested(data={"limit": self._limits.max_depth})
+            if target.deprecated:
+                log.warning("deprecated method %s called (request %s)", name, request.id)
             args, kwargs = target.bind(params)
             prefix = target.prefix
             if target.context_index is not None:
-                context = CallContext(request_id, name, headers)
-                prefix = (
-                    *prefix[: target.context_index],
-                    context,
-                    *prefix[target.context_index + 1 :],
-                )
-            coro = target.func(*prefix, *args, **kwargs)
-            yielded = coro.send(None)
-        except StopIteration as stop:
-            result = stop.value
-            if type(result) is float and not math.isfinite(result):
-                nan = ValueError("non-finite float result")
-                return self._fail(id_, notification, name, request_id, started, nan, records)
-            if notification:
-                records.append((name, perf_counter() - started, None, None))
-                return None
-            response = {"jsonrpc": "2.0", "result": result, "id": id_}
-            records.append((name, perf_counter() - started, None, response))
-            return response
+                prefix = _with_context(prefix, target.context_index, call, request)
+            outcome = start_eagerly(target.func(*prefix, *args, **kwargs))
         except Exception as exc:
-            return self._fail(id_, notification, name, request_id, started, exc, records)
-        return _Suspended(
-            id_, notification, name, request_id, started, coro, yielded, target.timeout_s
-        )
+            return self._fail(call, exc, request)
+        if type(outcome) is Suspended:
+            return _Waiting(call, outcome, target.timeout_s)
+        return self._succeed(call, outcome, request)
 
-    async def _finish(self, call: _Suspended, records: list[CallRecord]) -> Response:
+    async def _finish(self, waiting: _Waiting, request: _Request) -> Response:
         """Drive a suspended handler to its end, within the call's time limit."""
-        deadline = asyncio.timeout(call.timeout_s)
-        failure: Exception
+        call = waiting.call
+        deadline = asyncio.timeout(waiting.timeout_s)
         try:
             async with deadline:
-                result = await _resume(call.coro, call.yielded)
+                result = await waiting.handler
         except TimeoutError as exc:
-            failure = CallTimeout(data={"timeout_s": call.timeout_s}) if deadline.expired() else exc
+            # Only our own deadline means -32004; a TimeoutError from the handler is its own.
+            failure: Exception = exc
+            if deadline.expired():
+                failure = CallTimeout(data={"timeout_s": waiting.timeout_s})
+            return self._fail(call, failure, request)
         except Exception as exc:
-            failure = exc
-        else:
-            if type(result) is not float or math.isfinite(result):
-                response = (
-                    None
-                    if call.notification
-                    else {"jsonrpc": "2.0", "result": result, "id": call.id}
-                )
-                records.append((call.method, perf_counter() - call.started, None, response))
-                return response
-            failure = ValueError("non-finite float result")
-        return self._fail(
-            call.id, call.notification, call.method, call.request_id, call.started, failure, records
-        )
+            return self._fail(call, exc, request)
+        return self._succeed(call, result, request)
 
-    def _fail(
-        self,
-        id_: Any,
-        notification: bool,
-        method: str,
-        request_id: str,
-        started: float,
-        exc: Exception,
-        records: list[CallRecord],
-    ) -> Response:
-        error = exc if isinstance(exc, RPCError) else self._internal(method, request_id, exc)
-        records.append((method, perf_counter() - started, error.code, None))
-        if notification:
+    def _succeed(self, call: CallRecord, result: Any, request: _Request) -> Response:
+        if type(result) is float and not math.isfinite(result):
+            return self._fail(call, ValueError("non-finite float result"), request)
+        call.duration_s = perf_counter() - call.started
+        if not call.notification:
+            call.response = {"jsonrpc": "2.0", "result": result, "id": call.id}
+        request.records.append(call)
+        return call.response
+
+    def _fail(self, call: CallRecord, exc: Exception, request: _Request) -> Response:
+        error = exc if isinstance(exc, RPCError) else self._internal(call.method, request, exc)
+        call.duration_s = perf_counter() - call.started
+        call.code = error.code
+        request.records.append(call)
+        if call.notification:
             return None
-        return {"jsonrpc": "2.0", "error": error.to_error(), "id": id_}
+        return {"jsonrpc": "2.0", "error": error.to_error(), "id": call.id}
 
-    def _refuse(
-        self, id_: Any, error: RPCError, started: float, records: list[CallRecord]
-    ) -> Response:
+    def _refuse(self, id_: Any, error: RPCError, started: float, request: _Request) -> Response:
         """Answer an invalid request object; these are answered even without an id."""
-        records.append((_NO_METHOD, perf_counter() - started, error.code, None))
+        duration_s = perf_counter() - started
+        request.records.append(CallRecord(_NO_METHOD, started, id_, False, duration_s, error.code))
         return {"jsonrpc": "2.0", "error": error.to_error(), "id": id_}
 
-    def _serialize(self, response: Any, request_id: str, records: list[CallRecord]) -> bytes:
+    def _serialize(self, response: Any, request: _Request) -> bytes:
         try:
             return encode(response)
         except (TypeError, ValueError):
             pass
-        # Some result cannot be sent exactly: replace just those answers with -32603.
-        single = type(response) is dict
-        responses = [response] if single else response
-        for index, item in enumerate(responses):
+        # Some result cannot be sent exactly: turn just those answers into -32603, in place.
+        for record in request.records:
+            answer = record.response
+            if answer is None:
+                continue
             try:
-                encode(item)
+                encode(answer)
             except (TypeError, ValueError) as exc:
-                position = next((i for i, r in enumerate(records) if r[3] is item), None)
-                method = _NO_METHOD if position is None else records[position][0]
-                error = self._internal(method, request_id, exc)
-                if position is not None:
-                    records[position] = (method, records[position][1], error.code, None)
-                responses[index] = {"jsonrpc": "2.0", "error": error.to_error(), "id": item["id"]}
-        return encode(responses[0] if single else responses)
+                error = self._internal(record.method, request, exc)
+                del answer["result"]
+                answer["error"] = error.to_error()
+                answer["id"] = answer.pop("id")  # keeps the usual member order
+                record.code = error.code
+        return encode(response)
 
-    def _internal(self, method: str, request_id: str, exc: BaseException) -> InternalError:
+    def _internal(self, method: str, request: _Request, exc: BaseException) -> InternalError:
         correlation_id = uuid.uuid4().hex
         log.error(
             "unhandled error in %s (request %s, correlation %s)",
             method,
-            request_id,
+            request.id,
             correlation_id,
             exc_info=exc,
         )
@@ -378,22 +352,9 @@ def _invalid(problem: str) -> InvalidRequest:
     return InvalidRequest(data={"problem": problem})
 
 
-@types.coroutine
-def _resume(coro: Coroutine[Any, Any, Any], yielded: Any) -> Generator[Any, Any, Any]:
-    """Continue ``coro`` from where an eager first step left it, exactly as ``await`` would."""
-    while True:
-        try:
-            sent = yield yielded
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as exc:
-            try:
-                yielded = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-        else:
-            try:
-                yielded = coro.send(sent)
-            except StopIteration as stop:
-                return stop.value
+def _with_context(
+    prefix: tuple[Any, ...], index: int, call: CallRecord, request: _Request
+) -> tuple[Any, ...]:
+    """The injected arguments, with this call's context where the handler asks for it."""
+    context = CallContext(request.id, call.method, request.headers, request.principal)
+    return (*prefix[:index], context, *prefix[index + 1 :])

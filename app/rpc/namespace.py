@@ -49,6 +49,9 @@ class Method:
     """Its params may carry secrets: -32602 errors name each bad field but echo no value."""
     timeout_s: float | None = None
     """Overrides the server's per-call timeout, e.g. for long-polls that bound themselves."""
+    scope: str | None = None
+    """What a caller must hold to call it (such as ``"admin"``); the engine checks it
+    before the handler runs. None: anyone may call it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,9 @@ def _method(entry: Entry, params: dict[str, Any], result: dict[str, Any]) -> dic
         method["deprecated"] = True
     if declared.idempotent:
         method["x-idempotent"] = True
+    if declared.scope is not None:
+        # OpenAPI's security requirement shape: the scopes a bearer key must hold.
+        method["x-security"] = [{"bearer": [declared.scope]}]
     if declared.redact_values:
         # Tells clients such as the browser console not to keep its requests around.
         method["x-sensitive"] = True

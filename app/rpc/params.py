@@ -182,6 +182,10 @@ def build_binder(
                 )
             injected[param.name] = hint
             continue
+        if getattr(hint, "_is_protocol", False):
+            raise SignatureError(
+                f"{name}: {param.name} needs a {hint.__name__}, and no plugin provides one"
+            )
         if param.name.startswith(("_", "model_")) or hasattr(BaseModel, param.name):
             raise SignatureError(f"{name}: parameter name {param.name!r} is reserved; rename it")
         if param.kind is inspect.Parameter.POSITIONAL_ONLY:

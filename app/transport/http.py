@@ -7,12 +7,13 @@ and the browser console (GET / and its files under /static/).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from aiohttp import hdrs, web
 
 from app.rpc.dispatch import Dispatcher
-from app.store import Store
 from app.transport.cors import PREFLIGHT_HEADERS, CorsPolicy
+from app.transport.credentials import Credentials
 from app.transport.edge import Edge
 
 JSON_MEDIA_TYPES = frozenset(
@@ -37,8 +38,23 @@ CONSOLE_HEADERS = {
 RPC_METHODS = "POST, OPTIONS"
 
 
+class Readiness(Protocol):
+    """What /readyz reports: the stores are open, and the server is not shutting down."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    @property
+    def draining(self) -> bool: ...
+
+
 def routes(
-    edge: Edge, dispatcher: Dispatcher, store: Store, cors: CorsPolicy, openrpc_json: bytes
+    edge: Edge,
+    dispatcher: Dispatcher,
+    credentials: Credentials,
+    readiness: Readiness,
+    cors: CorsPolicy,
+    openrpc_json: bytes,
 ) -> list[web.RouteDef]:
     """Every route of the server, in match order; unknown paths and methods get JSON errors."""
 
@@ -52,7 +68,9 @@ def routes(
             ):
                 raise web.HTTPUnsupportedMediaType()
             body = await request.read()
-            out = await dispatcher.dispatch(body, request_id, request.headers)
+            headers = request.headers
+            principal = credentials.principal(headers)
+            out = await dispatcher.dispatch(body, request_id, headers, principal)
         except web.HTTPException as exc:
             response: web.StreamResponse = edge.refusal(request, exc)
         except Exception:
@@ -85,9 +103,9 @@ def routes(
 
     async def readyz(request: web.Request) -> web.Response:
         """Readiness: 200 once the store is open, 503 while starting or shutting down."""
-        if store.ready:
+        if readiness.ready:
             return web.json_response({"status": "ready"})
-        status = "draining" if store.draining else "starting"
+        status = "draining" if readiness.draining else "starting"
         return web.json_response({"status": status}, status=503)
 
     async def openrpc(request: web.Request) -> web.Response:
