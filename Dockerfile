@@ -23,7 +23,7 @@ ENV RPC_HOST=0.0.0.0 \
 EXPOSE 8080
 
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["python", "-m", "app.healthcheck"]
+    CMD ["python", "-m", "app.server.healthcheck"]
 
 # SIGTERM: /readyz turns 503, in-flight calls get RPC_SHUTDOWN_TIMEOUT_S (8 s), exit 0,
 # all within Docker's default 10 s grace period.

@@ -1,31 +1,22 @@
-"""Logging: text or JSON lines on stderr, plus a lean per-call line.
-
-The per-call line (request id, method, duration, outcome) bypasses ``logging``: building a
-LogRecord costs more than a whole in-memory call. Lines are collected and written once per
-event-loop turn, in the same format as every other log line.
-"""
+"""Logging for every process (server, worker, CLI): text or JSON lines on stderr."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import sys
 import time
-from collections.abc import Sequence
 from typing import Any, Literal, TextIO
 
 import orjson
 
 Format = Literal["text", "json"]
-CallRecord = tuple[str, float, int | None, Any]
-"""(method, duration in seconds, error code or None, ...): what the engine reports per call."""
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 class _UTCFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        return _timestamp(record.created)
+        return timestamp(record.created)
 
 
 class _JSONFormatter(_UTCFormatter):
@@ -50,72 +41,8 @@ def configure(fmt: Format, level: str, stream: TextIO | None = None) -> None:
     root.setLevel(level.upper())
 
 
-class CallLog:
-    """Writes one line per call. Records are collected and written together at most
-    ``FLUSH_INTERVAL_S`` later: one write for many requests instead of one each, which the
-    benchmark showed costs more than the whole call. ``flush()`` also runs at shutdown."""
-
-    FLUSH_INTERVAL_S = 0.05
-
-    def __init__(self, fmt: Format, stream: TextIO | None = None) -> None:
-        self._json = fmt == "json"
-        self._stream = stream
-        self._pending: list[tuple[float, str, Sequence[CallRecord]]] = []
-
-    def __call__(self, request_id: str, records: Sequence[CallRecord]) -> None:
-        if not self._pending:
-            asyncio.get_running_loop().call_later(self.FLUSH_INTERVAL_S, self.flush)
-        self._pending.append((time.time(), request_id, records))
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        line = self._json_line if self._json else self._text_line
-        lines = []
-        last_ms, stamp = -1, ""
-        for when, request_id, records in self._pending:
-            ms = int(when * 1000)
-            if ms != last_ms:  # under load, many requests share a millisecond
-                last_ms, stamp = ms, _timestamp(when)
-            for method, duration_s, code, _ in records:
-                lines.append(line(stamp, request_id, method, duration_s, code))
-        self._pending.clear()
-        stream = self._stream or sys.stderr  # looked up now: stderr may have been redirected
-        stream.write("\n".join(lines) + "\n")
-        stream.flush()
-
-    @staticmethod
-    def _text_line(
-        stamp: str, request_id: str, method: str, duration_s: float, code: int | None
-    ) -> str:
-        # Unknown names are client input: quoted when they could break or forge fields.
-        if len(method) > 100 or not method.isprintable() or " " in method:
-            method = repr(method[:100])
-        outcome = "ok" if code is None else f"error code={code}"
-        return (
-            f"{stamp} INFO rpc.call request_id={request_id} method={method} "
-            f"duration_ms={duration_s * 1000:.3f} outcome={outcome}"
-        )
-
-    @staticmethod
-    def _json_line(
-        stamp: str, request_id: str, method: str, duration_s: float, code: int | None
-    ) -> str:
-        return orjson.dumps(
-            {
-                "ts": stamp,
-                "level": "info",
-                "logger": "rpc.call",
-                "request_id": request_id,
-                "method": method[:100],
-                "duration_ms": round(duration_s * 1000, 3),
-                "outcome": "ok" if code is None else "error",
-                "code": code,
-            }
-        ).decode()
-
-
-def _timestamp(created: float) -> str:
+def timestamp(created: float) -> str:
+    """A log timestamp: UTC, to the millisecond."""
     whole = int(created)
     return f"{_second(whole)}.{int((created - whole) * 1000):03d}Z"
 

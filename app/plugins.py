@@ -1,25 +1,62 @@
-"""Load extra namespaces named as ``module:attribute`` (the ``plugins`` setting)."""
+"""What the server serves: plugins, each of namespaces and the stores they need.
+
+A ``Plugin`` pairs namespaces with a ``Provider`` for each store Protocol their handlers
+ask for. The built-in namespaces are one plugin; ``--plugins package.module:attribute``
+adds more, naming a Plugin, a Namespace (which needs no store) or a sequence of them.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from app.rpc.namespace import Namespace
+from app.stores import Backend, StoreContext
+
+BackendFactory = Callable[[StoreContext], Backend]
 
 
-def load_namespaces(references: Iterable[str]) -> list[Namespace]:
-    """Import each ``module:attribute``; it must name a Namespace or a sequence of them."""
-    namespaces: list[Namespace] = []
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """How to build the store behind one Protocol, for each kind of backend."""
+
+    protocol: type[Any]
+    memory: BackendFactory
+    """The in-process backend: state lives as long as the process."""
+
+    def build(self, context: StoreContext) -> Backend:
+        """The backend the settings choose (``memory`` is the only kind so far)."""
+        store = self.memory(context)
+        implements = isinstance(store, self.protocol)  # apart, so `store` keeps its type
+        if not implements:
+            raise TypeError(f"{type(store).__name__} does not implement {self.protocol.__name__}")
+        return store
+
+
+@dataclass(frozen=True, slots=True)
+class Plugin:
+    """Namespaces, and the stores their handlers need."""
+
+    namespaces: Sequence[Namespace]
+    stores: Sequence[Provider] = field(default_factory=list)
+
+
+def load_plugins(references: Iterable[str]) -> list[Plugin]:
+    """Import each ``module:attribute``: a Plugin, a Namespace, or a sequence of them."""
+    plugins: list[Plugin] = []
     for reference in references:
         module_name, _, attribute = reference.partition(":")
         if not module_name or not attribute:
             raise ValueError(f"plugin {reference!r} must look like package.module:attribute")
         found = getattr(importlib.import_module(module_name), attribute)
-        items = [found] if isinstance(found, Namespace) else found
-        if not isinstance(items, list | tuple) or not all(
-            isinstance(item, Namespace) for item in items
-        ):
-            raise ValueError(f"plugin {reference!r} is not a Namespace")
-        namespaces.extend(items)
-    return namespaces
+        items = found if isinstance(found, list | tuple) else [found]
+        for item in items:
+            if isinstance(item, Plugin):
+                plugins.append(item)
+            elif isinstance(item, Namespace):
+                plugins.append(Plugin([item]))
+            else:
+                raise ValueError(f"plugin {reference!r} is not a Plugin or a Namespace")
+    return plugins

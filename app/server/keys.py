@@ -1,4 +1,4 @@
-"""Every typed key the application and its requests carry (aiohttp's AppKey/RequestKey)."""
+"""Every typed key the application carries (aiohttp's AppKey)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from aiohttp import web
 
 from app.rpc.dispatch import Dispatcher
 from app.rpc.registry import Registry
+from app.server.lifecycle import Stores
 from app.settings import Settings
-from app.store import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 REGISTRY = web.AppKey("registry", Registry)
 OPENRPC_JSON = web.AppKey("openrpc_json", bytes)
 """The OpenRPC document, serialized once."""
-STORE = web.AppKey("store", Store)
+STORES = web.AppKey("stores", Stores)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)

@@ -9,29 +9,38 @@ import orjson
 from aiohttp import web
 
 from app import __version__
-from app.clock import Clock
-from app.keys import DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORE
-from app.logs import CallLog
-from app.plugins import load_namespaces
+from app.clock import Clock, SystemClock
+from app.plugins import Plugin, load_plugins
 from app.rpc import openrpc
 from app.rpc.dispatch import CallRecord, Dispatcher, Limits
-from app.rpc.namespace import Namespace
 from app.rpc.registry import Registry
+from app.server.builtin import BUILTIN
+from app.server.call_log import CallLog
+from app.server.keys import DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORES
+from app.server.lifecycle import Stores
 from app.settings import Settings
-from app.store import Store
+from app.stores import StoreContext
 from app.transport import http
 from app.transport.cors import CorsPolicy
+from app.transport.credentials import Credentials
 from app.transport.edge import Edge
-from handlers import NAMESPACES
+
+
+def served_plugins(settings: Settings) -> list[Plugin]:
+    """The built-in plugin, then those the ``plugins`` setting names."""
+    return [BUILTIN, *load_plugins(settings.plugins)]
 
 
 def build_api(
-    settings: Settings, namespaces: Sequence[Namespace] | None = None
+    settings: Settings, plugins: Sequence[Plugin] | None = None
 ) -> tuple[Registry, dict[str, Any]]:
     """Every method the server offers (namespaces, plugins, ``rpc.discover``) and its OpenRPC."""
-    if namespaces is None:
-        namespaces = (*NAMESPACES, *load_namespaces(settings.plugins))
-    registry = Registry(namespaces, injectable=(Store, Settings))
+    if plugins is None:
+        plugins = served_plugins(settings)
+    stores = [provider.protocol for plugin in plugins for provider in plugin.stores]
+    registry = Registry(
+        [namespace for plugin in plugins for namespace in plugin.namespaces], injectable=stores
+    )
     document = openrpc.build(registry, __version__)
     registry.add_builtin(openrpc.discover(document))
     return registry, document
@@ -39,17 +48,19 @@ def build_api(
 
 def create_app(
     settings: Settings,
-    namespaces: Sequence[Namespace] | None = None,
+    plugins: Sequence[Plugin] | None = None,
     *,
     clock: Clock | None = None,
 ) -> web.Application:
-    """A fresh application with its own store.
+    """A fresh application with its own stores.
 
-    ``namespaces`` replaces the default set; ``clock`` lets tests move time instead of waiting.
+    ``plugins`` replaces the served set; ``clock`` lets tests move time instead of waiting.
     """
-    registry, document = build_api(settings, namespaces)
+    if plugins is None:
+        plugins = served_plugins(settings)
+    registry, document = build_api(settings, plugins)
+    stores = Stores(plugins, StoreContext(settings, clock or SystemClock()))
     cors = CorsPolicy.from_origins(settings.cors_origins)
-    store = Store(settings, clock)
     call_log = (
         CallLog(settings.log_format)
         if settings.call_log and settings.log_level in ("debug", "info")
@@ -63,7 +74,7 @@ def create_app(
             call_timeout_s=settings.call_timeout_s,
             batch_concurrency=settings.batch_concurrency,
         ),
-        resources={Store: store, Settings: settings},
+        resources=stores.by_protocol,
         on_calls=call_log or _ignore,
     )
     openrpc_json = orjson.dumps(document)
@@ -71,21 +82,22 @@ def create_app(
     app[SETTINGS] = settings
     app[REGISTRY] = registry
     app[OPENRPC_JSON] = openrpc_json
-    app[STORE] = store
+    app[STORES] = stores
     app[DISPATCHER] = dispatcher
-    app.cleanup_ctx.append(_store_lifecycle)
+    app.cleanup_ctx.append(_stores_lifecycle)
     if call_log is not None:
         app.on_cleanup.append(_flusher(call_log))
     edge = Edge(cors, settings.max_body_bytes)
-    app.add_routes(http.routes(edge, dispatcher, store, cors, openrpc_json))
+    credentials = Credentials(settings.admin_token)
+    app.add_routes(http.routes(edge, dispatcher, credentials, stores, cors, openrpc_json))
     return app
 
 
-async def _store_lifecycle(app: web.Application) -> AsyncIterator[None]:
-    store = app[STORE]
-    await store.open()
+async def _stores_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    stores = app[STORES]
+    await stores.open()
     yield
-    await store.close()
+    await stores.close()
 
 
 def _flusher(call_log: CallLog) -> Callable[[web.Application], Awaitable[None]]:

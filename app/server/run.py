@@ -15,8 +15,8 @@ import signal
 from aiohttp import web, web_response
 
 from app import __version__
-from app.keys import STORE
-from app.server import create_app
+from app.server.app import create_app
+from app.server.keys import STORES
 from app.settings import Settings
 from app.transport.edge import SERVER_NAME
 
@@ -51,7 +51,7 @@ async def serve(settings: Settings) -> None:
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
         log.info("shutting down: draining for %ss", settings.drain_delay_s)
-        app[STORE].drain()
+        app[STORES].drain()
         if settings.drain_delay_s:
             await asyncio.sleep(settings.drain_delay_s)
     finally:

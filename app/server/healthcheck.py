@@ -1,4 +1,4 @@
-"""``python -m app.healthcheck``: exit 0 if the local server answers /healthz.
+"""``python -m app.server.healthcheck``: exit 0 if the local server answers /healthz.
 
 This is the Docker image's HEALTHCHECK; it reads the port from RPC_PORT like the server.
 """

@@ -1,0 +1,27 @@
+"""The built-in plugin: rpc-hub's own namespaces, and the backends of their stores.
+
+This is the one place that names backends; handlers know only the store Protocols.
+"""
+
+from __future__ import annotations
+
+from app.cart.memory import MemoryCartStore
+from app.cart.store import CartStore
+from app.game.memory import MemoryGameStore
+from app.game.store import GameStore
+from app.plugins import Plugin, Provider
+from app.tasks.memory import MemoryTaskStore
+from app.tasks.store import TaskStore
+from app.weather.memory import MemoryWeatherStore
+from app.weather.store import WeatherStore
+from handlers import NAMESPACES
+
+BUILTIN = Plugin(
+    NAMESPACES,
+    stores=[
+        Provider(CartStore, memory=MemoryCartStore),
+        Provider(GameStore, memory=MemoryGameStore),
+        Provider(TaskStore, memory=MemoryTaskStore),
+        Provider(WeatherStore, memory=MemoryWeatherStore),
+    ],
+)
