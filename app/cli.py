@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import orjson
 from pydantic import ValidationError
 
-from app import __version__, cli_remote, logs, settings
+from app import __version__, logs, settings
+from app.client import commands as remote
 from app.settings import Settings
 
 
@@ -24,7 +25,7 @@ class Command:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from app.serve import serve
+    from app.server.run import serve
 
     config = _settings(args)
     logs.configure(config.log_format, config.log_level)
@@ -41,13 +42,13 @@ def _openrpc(args: argparse.Namespace) -> int:
 
 
 def _worker_arguments(parser: argparse.ArgumentParser) -> None:
-    from app.worker_cli import add_arguments
+    from app.worker.command import add_arguments
 
     add_arguments(parser)
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from app.worker_cli import command
+    from app.worker.command import command
 
     return command(args)
 
@@ -55,14 +56,12 @@ def _worker(args: argparse.Namespace) -> int:
 COMMANDS = [
     Command("serve", "run the JSON-RPC server", settings.add_arguments, _serve),
     Command("openrpc", "print the OpenRPC document", settings.add_arguments, _openrpc),
-    Command(
-        "call", "call a method on a running server", cli_remote.configure_call, cli_remote.run_call
-    ),
+    Command("call", "call a method on a running server", remote.configure_call, remote.run_call),
     Command(
         "methods",
         "list a running server's methods",
-        cli_remote.configure_methods,
-        cli_remote.run_methods,
+        remote.configure_methods,
+        remote.run_methods,
     ),
     Command("worker", "run a task worker", _worker_arguments, _worker),
 ]

@@ -26,8 +26,9 @@ from typing import Any
 import aiohttp
 import orjson
 
-from app.cli_output import Output
-from app.client import Client, TransportError
+from app.client.errors import TransportError
+from app.client.http import Client
+from app.client.output import Output
 from app.rpc.errors import RPCError
 
 DEFAULT_URL = "http://127.0.0.1:8080/rpc"

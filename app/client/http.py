@@ -32,6 +32,7 @@ import orjson
 from jsonrpcclient import Error, Ok, notification, request
 from jsonrpcclient.responses import to_response
 
+from app.client.errors import RemoteError, TransportError
 from app.rpc.errors import (
     CallTimeout,
     Forbidden,
@@ -59,22 +60,6 @@ _STANDARD: tuple[type[RPCError], ...] = (
     CallTimeout,
     Overloaded,
 )
-
-
-class RemoteError(RPCError):
-    """A JSON-RPC error whose code this client has no class for."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message, data=data)
-        self.code = code
-
-
-class TransportError(Exception):
-    """The server answered with something that is not JSON-RPC (an HTTP error page, say)."""
-
-    def __init__(self, status: int, body: bytes) -> None:
-        super().__init__(f"HTTP {status}: {body[:200]!r}")
-        self.status = status
 
 
 _RETRYABLE = (aiohttp.ClientConnectionError, asyncio.TimeoutError)

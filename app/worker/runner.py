@@ -27,8 +27,8 @@ import aiohttp
 
 from app.client import Client, TransportError
 from app.rpc.errors import InvalidParams, RPCError
-from app.task_types import PermanentError, TaskContext, TaskFn
 from app.tasks.errors import LeaseLost, TaskNotFound, WorkerNotFound
+from app.worker.task_types import PermanentError, TaskContext, TaskFn
 
 log = logging.getLogger("app.worker")
 
@@ -42,7 +42,7 @@ REPORT_PATIENCE_BEATS = 6
 """How many heartbeat intervals a report is retried for before the worker gives up on it."""
 
 
-Report = Literal["accepted", "lost", "refused"]
+Outcome = Literal["accepted", "lost", "refused"]
 """How a report ended: taken; the lease is gone (someone else has the task); refused."""
 
 
@@ -222,7 +222,7 @@ class Worker:
 
     # ---- talking to the server -------------------------------------------------------
 
-    async def _report(self, task_id: str, method: str, **params: Any) -> Report:
+    async def _report(self, task_id: str, method: str, **params: Any) -> Outcome:
         """Send a report about a task, retrying connection errors while the lease may live."""
         entry = self._entry(task_id, params["lease_id"])
         if entry is not None:

@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import os
 
+from app import logs
 from app.rpc.errors import InvalidParams
-from app.worker import Options, Worker, main
+from app.worker import task_types
+from app.worker.runner import Options, Worker, main
 
 MAX_CAPACITY = 1000
 """The most tasks ``workers.register`` accepts as a worker's capacity."""
@@ -56,8 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Run ``rpc-hub worker`` with parsed flags; the exit status."""
-    from app import logs, task_types
-
     logs.configure(args.log_format, args.log_level)
     if not 1 <= args.concurrency <= MAX_CAPACITY:
         args.parser.error(f"--concurrency must be from 1 to {MAX_CAPACITY}")
