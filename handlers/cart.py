@@ -7,27 +7,27 @@ idempotent by key, so a client may retry it safely.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from app.auth import require_admin
-from app.rpc.context import CallContext
-from app.rpc.namespace import Example, Method, Namespace
-from app.settings import Settings
-from app.shop.carts import (
-    MAX_QUANTITY,
-    Cart,
+from app.cart.errors import (
     CartClosed,
     CartEmpty,
     CartLimitExceeded,
     CartNotFound,
+    IdempotencyKeyReused,
+    InvalidValue,
+    OrderNotFound,
+    OutOfStock,
+    PaymentDeclined,
+    ProductNotFound,
 )
-from app.shop.catalog import Product, ProductNotFound, ProductPage
-from app.shop.orders import IdempotencyKeyReused, Order, OrderNotFound
-from app.shop.payment import Payment, PaymentDeclined
-from app.shop.stock import OutOfStock
-from app.store import Store
+from app.cart.models import MAX_QUANTITY, Cart, Order, Payment, Product, ProductPage
+from app.cart.store import CartStore
+from app.rpc.errors import InvalidParams
+from app.rpc.namespace import Method, Namespace
+from handlers.examples import cart as examples
 
 CartId = Annotated[str, Field(min_length=1, max_length=64, description="As cart.create gave it.")]
 ProductId = Annotated[
@@ -37,7 +37,7 @@ Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, description="Units, 1 to 
 
 
 async def list_products(
-    store: Store,
+    carts: CartStore,
     query: Annotated[
         str | None,
         Field(
@@ -55,36 +55,39 @@ async def list_products(
     Products come in catalog order. Pass a page's ``next_cursor`` back to get the next page;
     it is null on the last one.
     """
-    return await store.shop.list_products(query, limit, cursor)
+    try:
+        return await carts.list_products(query, limit, cursor)
+    except InvalidValue as exc:
+        raise _invalid("cursor", exc) from None
 
 
-async def get_product(store: Store, product_id: ProductId) -> Product:
+async def get_product(carts: CartStore, product_id: ProductId) -> Product:
     """One product with its price and the stock on hand now."""
-    return await store.shop.get_product(product_id)
+    return await carts.get_product(product_id)
 
 
-async def create(store: Store) -> Cart:
+async def create(carts: CartStore) -> Cart:
     """Start an empty cart; its ``cart_id`` is what every other cart method takes."""
-    return await store.shop.create_cart()
+    return await carts.create_cart()
 
 
-async def get(store: Store, cart_id: CartId) -> Cart:
+async def get(carts: CartStore, cart_id: CartId) -> Cart:
     """The cart: its lines with subtotals, and the total."""
-    return await store.shop.get_cart(cart_id)
+    return await carts.get_cart(cart_id)
 
 
 async def add_item(
-    store: Store, cart_id: CartId, product_id: ProductId, quantity: Quantity = 1
+    carts: CartStore, cart_id: CartId, product_id: ProductId, quantity: Quantity = 1
 ) -> Cart:
     """Add units of a product, on top of any already in the cart.
 
     The line may not hold more than is in stock now; stock is checked again at checkout.
     """
-    return await store.shop.add_item(cart_id, product_id, quantity)
+    return await carts.add_item(cart_id, product_id, quantity)
 
 
 async def set_quantity(
-    store: Store,
+    carts: CartStore,
     cart_id: CartId,
     product_id: ProductId,
     quantity: Annotated[
@@ -92,21 +95,21 @@ async def set_quantity(
     ],
 ) -> Cart:
     """Make the cart hold exactly this many units of a product."""
-    return await store.shop.set_quantity(cart_id, product_id, quantity)
+    return await carts.set_quantity(cart_id, product_id, quantity)
 
 
-async def remove_item(store: Store, cart_id: CartId, product_id: ProductId) -> Cart:
+async def remove_item(carts: CartStore, cart_id: CartId, product_id: ProductId) -> Cart:
     """Remove a product from the cart (a product not in the cart is already removed)."""
-    return await store.shop.remove_item(cart_id, product_id)
+    return await carts.remove_item(cart_id, product_id)
 
 
-async def clear(store: Store, cart_id: CartId) -> Cart:
+async def clear(carts: CartStore, cart_id: CartId) -> Cart:
     """Remove every line from the cart."""
-    return await store.shop.clear(cart_id)
+    return await carts.clear(cart_id)
 
 
 async def checkout(
-    store: Store,
+    carts: CartStore,
     cart_id: CartId,
     payment: Payment,
     idempotency_key: Annotated[
@@ -125,123 +128,80 @@ async def checkout(
     taken, the order is made and the cart is closed. If any line is short (OutOfStock lists
     every one) or the card is declined, nothing changes.
     """
-    card = payment.card()
-    return await store.shop.checkout(cart_id, card, idempotency_key)
+    try:
+        card = payment.card()
+    except InvalidValue as exc:
+        raise _invalid("payment", exc) from None
+    return await carts.checkout(cart_id, card, idempotency_key)
 
 
 async def get_order(
-    store: Store,
+    carts: CartStore,
     order_id: Annotated[str, Field(min_length=1, max_length=64, description="From checkout.")],
 ) -> Order:
     """An order: its lines, total, status, payment and time."""
-    return await store.shop.get_order(order_id)
+    return await carts.get_order(order_id)
 
 
 async def restock(
-    store: Store,
-    settings: Settings,
-    ctx: CallContext,
+    carts: CartStore,
     product_id: ProductId,
     quantity: Annotated[int, Field(ge=1, le=1_000_000, description="Units to add.")],
 ) -> Product:
     """Add stock to a product (admin: send ``Authorization: Bearer <admin token>``)."""
-    require_admin(ctx, settings)
-    return await store.shop.restock(product_id, quantity)
+    try:
+        return await carts.restock(product_id, quantity)
+    except InvalidValue as exc:
+        raise _invalid("quantity", exc) from None
 
 
-# Examples: ids are random in practice; the amounts are what the built-in catalog gives.
-_CART_ID = "q2Z9xV4kLm8Tr1Yb0sWd3A"
-_ORDER_ID = "M7pQ1zR8sT2uV5wX9yA0bC"
-_KEYBOARD = {
-    "product_id": "keyboard",
-    "name": "Mechanical keyboard",
-    "description": "Tenkeyless, hot-swappable switches, USB-C cable included.",
-    "price": "89.99",
-    "currency": "USD",
-    "stock": 12,
-    "emoji": "⌨️",
-}
-_LINE = {"product_id": "book", "name": "Python Crash Course (paperback)", "emoji": "📘"}
-_EMPTY_CART = {
-    "cart_id": _CART_ID,
-    "status": "open",
-    "lines": [],
-    "item_count": 0,
-    "total": "0.00",
-    "currency": "USD",
-    "order_id": None,
-    "expires_at": "2027-01-16T08:00:00Z",
-}
-_CART = {
-    **_EMPTY_CART,
-    "lines": [{**_LINE, "unit_price": "39.99", "quantity": 2, "subtotal": "79.98"}],
-    "item_count": 2,
-    "total": "79.98",
-}
-_ORDER = {
-    "order_id": _ORDER_ID,
-    "cart_id": _CART_ID,
-    "status": "paid",
-    "lines": _CART["lines"],
-    "item_count": 2,
-    "total": "79.98",
-    "currency": "USD",
-    "payment": {"charge_id": "ch_3kZ8Lq0VwXy2Pn7M", "brand": "visa", "last4": "4242"},
-    "created_at": "2027-01-15T08:05:00Z",
-}
-_CARD = {"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+def _invalid(param: str, error: InvalidValue) -> InvalidParams:
+    """-32602 for a value the shop refused, found in the param named ``param``."""
+    problems: list[dict[str, Any]] = []
+    for problem in error.problems:
+        entry = {
+            "path": ".".join((param, *problem["at"])),
+            "problem": problem["problem"],
+            "type": problem["type"],
+        }
+        if "value" in problem:
+            entry["value"] = problem["value"]
+        problems.append(entry)
+    return InvalidParams(data=problems)
+
+
 _CART_ERRORS = [CartNotFound, CartClosed]
 
 namespace = Namespace(
     "cart",
     [
-        Method(
-            list_products,
-            idempotent=True,
-            examples=[
-                Example(
-                    "search",
-                    {"query": "keyboard", "limit": 5},
-                    {"products": [_KEYBOARD], "next_cursor": None},
-                )
-            ],
-        ),
+        Method(list_products, idempotent=True, examples=examples.LIST_PRODUCTS),
         Method(
             get_product,
             idempotent=True,
             errors=[ProductNotFound],
-            examples=[Example("a keyboard", ["keyboard"], _KEYBOARD)],
+            examples=examples.GET_PRODUCT,
         ),
-        Method(create, examples=[Example("a new cart", [], _EMPTY_CART)]),
-        Method(
-            get,
-            idempotent=True,
-            errors=[CartNotFound],
-            examples=[Example("two books", [_CART_ID], _CART)],
-        ),
+        Method(create, examples=examples.CREATE),
+        Method(get, idempotent=True, errors=[CartNotFound], examples=examples.GET),
         Method(
             add_item,
             errors=[*_CART_ERRORS, ProductNotFound, OutOfStock, CartLimitExceeded],
-            examples=[Example("two books", [_CART_ID, "book", 2], _CART)],
+            examples=examples.ADD_ITEM,
         ),
         Method(
             set_quantity,
             idempotent=True,
             errors=[*_CART_ERRORS, ProductNotFound, OutOfStock, CartLimitExceeded],
-            examples=[Example("exactly two books", [_CART_ID, "book", 2], _CART)],
+            examples=examples.SET_QUANTITY,
         ),
         Method(
             remove_item,
             idempotent=True,
             errors=[*_CART_ERRORS, ProductNotFound],
-            examples=[Example("no more books", [_CART_ID, "book"], _EMPTY_CART)],
+            examples=examples.REMOVE_ITEM,
         ),
-        Method(
-            clear,
-            idempotent=True,
-            errors=_CART_ERRORS,
-            examples=[Example("empty it", [_CART_ID], _EMPTY_CART)],
-        ),
+        Method(clear, idempotent=True, errors=_CART_ERRORS, examples=examples.CLEAR),
         Method(
             checkout,
             # Safe to retry: the idempotency key makes a repeat return the same order.
@@ -250,24 +210,14 @@ namespace = Namespace(
             # not come back in -32602's data either.
             redact_values=True,
             errors=[*_CART_ERRORS, CartEmpty, OutOfStock, PaymentDeclined, IdempotencyKeyReused],
-            examples=[
-                Example(
-                    "pay by card",
-                    {"cart_id": _CART_ID, "payment": _CARD, "idempotency_key": "order-7f3c"},
-                    _ORDER,
-                )
-            ],
+            examples=examples.CHECKOUT,
         ),
-        Method(
-            get_order,
-            idempotent=True,
-            errors=[OrderNotFound],
-            examples=[Example("an order", [_ORDER_ID], _ORDER)],
-        ),
+        Method(get_order, idempotent=True, errors=[OrderNotFound], examples=examples.GET_ORDER),
         Method(
             restock,
+            scope="cart:admin",
             errors=[ProductNotFound],
-            examples=[Example("ten more", ["keyboard", 10], {**_KEYBOARD, "stock": 22})],
+            examples=examples.RESTOCK,
         ),
     ],
 )

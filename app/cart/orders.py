@@ -3,58 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from datetime import datetime
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from app.rpc.errors import Conflict, NotFound
-from app.shop.money import Money
-from app.shop.payment import PaymentSummary
+from app.cart.errors import IdempotencyKeyReused, OrderNotFound
+from app.cart.models import Order
 
 ORDER_ID_BYTES = 16
 
 
-class OrderNotFound(NotFound):
-    code = 3003
-    message = "Order not found"
-
-
-class IdempotencyKeyReused(Conflict):
-    code = 3009
-    message = "Idempotency key already used for another cart"
-
-
-class OrderLine(BaseModel):
-    """One product of an order, at the price it sold for."""
-
-    product_id: str
-    name: str
-    emoji: str
-    unit_price: Money
-    quantity: Annotated[int, Field(ge=1)]
-    subtotal: Money
-    """``unit_price × quantity``, exactly."""
-
-
-class Order(BaseModel):
-    """A paid order. Its total is the exact sum of its lines' subtotals."""
-
-    model_config = ConfigDict(frozen=True)
-
-    order_id: str
-    cart_id: str
-    status: Literal["paid"]
-    lines: list[OrderLine]
-    item_count: int
-    total: Money
-    currency: str
-    payment: PaymentSummary
-    created_at: datetime
-
-
 def new_order_id() -> str:
+    """A new order id: random, like a cart id, so ids give nothing away."""
     return secrets.token_urlsafe(ORDER_ID_BYTES)
 
 
@@ -64,12 +21,6 @@ class Orders:
     def __init__(self) -> None:
         self._orders: dict[str, Order] = {}
         self._by_key: dict[str, Order] = {}
-
-    def __len__(self) -> int:
-        return len(self._orders)
-
-    def __iter__(self) -> Iterator[Order]:
-        return iter(self._orders.values())
 
     def get(self, order_id: str) -> Order:
         """The order ``order_id``; ``OrderNotFound`` if there is none."""

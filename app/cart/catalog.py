@@ -1,8 +1,9 @@
 """The catalog: what the shop sells, loaded once from a JSON file, searched and paged.
 
-Product facts (name, description, price) do not change while the server runs; only stock
-does, and stock is kept by ``app.shop.stock``. The built-in catalog ships inside the package
-as ``catalog.json``; the ``cart_catalog`` setting names another file in the same format.
+The catalog holds each ``Product`` record. Product facts (name, description, price) do not
+change while the server runs; only stock does, and only through ``app.cart.stock``. The
+built-in catalog ships inside the package as ``catalog.json``; the ``cart_catalog`` setting
+names another file in the same format.
 """
 
 from __future__ import annotations
@@ -17,21 +18,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from app.rpc.errors import InvalidParams, NotFound
-from app.shop.money import Money, Price
+from app.cart.errors import CatalogError, ProductNotFound, UnknownCursor
+from app.cart.models import Product
+from app.cart.money import Price
 
 MAX_STOCK = 1_000_000_000
 PRODUCT_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _CURSOR_PREFIX = "after:"
-
-
-class ProductNotFound(NotFound):
-    code = 3001
-    message = "Product not found"
-
-
-class CatalogError(ValueError):
-    """A catalog file the server refuses to start with."""
 
 
 class CatalogEntry(BaseModel):
@@ -66,33 +59,14 @@ class CatalogFile(BaseModel):
         return self
 
 
-class Product(BaseModel):
-    """A product as clients see it, with the stock on hand now."""
-
-    product_id: str
-    name: str
-    description: str
-    price: Money
-    currency: str
-    stock: Annotated[int, Field(ge=0)]
-    emoji: str
-
-
-class ProductPage(BaseModel):
-    """One page of products, and the cursor for the next page (null on the last)."""
-
-    products: list[Product]
-    next_cursor: str | None
-
-
 class Catalog:
-    """The products for sale, by id, in display order."""
+    """The products for sale, by id, in display order, each with its stock on hand."""
 
     def __init__(self, currency: str, entries: list[CatalogEntry]) -> None:
         self.currency = currency
-        self._ordered = list(entries)
-        self._entries = {entry.product_id: entry for entry in entries}
-        self._position = {product_id: i for i, product_id in enumerate(self._entries)}
+        self._ordered = [Product(currency=currency, **entry.model_dump()) for entry in entries]
+        self._products = {product.product_id: product for product in self._ordered}
+        self._position = {product_id: i for i, product_id in enumerate(self._products)}
         # Searched often, built once: what a query is matched against, case-folded.
         self._haystacks = [f"{e.name}\n{e.description}".casefold() for e in entries]
 
@@ -101,7 +75,7 @@ class Catalog:
         """The catalog in the JSON file at ``path``, or the built-in one when ``path`` is None."""
         if path is None:
             source = "the built-in catalog"
-            data = resources.files("app.shop").joinpath("catalog.json").read_bytes()
+            data = resources.files("app.cart").joinpath("catalog.json").read_bytes()
         else:
             source = path
             try:
@@ -123,26 +97,26 @@ class Catalog:
             raise CatalogError(f"{source} is not a valid catalog: {problems}") from None
         return cls(parsed.currency, parsed.products)
 
-    def __iter__(self) -> Iterator[CatalogEntry]:
-        return iter(self._entries.values())
+    def __iter__(self) -> Iterator[Product]:
+        return iter(self._ordered)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._ordered)
 
-    def get(self, product_id: str) -> CatalogEntry:
+    def get(self, product_id: str) -> Product:
         """The product ``product_id``; raise ``ProductNotFound`` (with near misses) if unknown."""
-        entry = self._entries.get(product_id)
-        if entry is None:
+        product = self._products.get(product_id)
+        if product is None:
             data: dict[str, object] = {"product_id": product_id}
-            close = difflib.get_close_matches(product_id, self._entries, n=3)
+            close = difflib.get_close_matches(product_id, self._products, n=3)
             if close:
                 data["did_you_mean"] = close
             raise ProductNotFound(data=data)
-        return entry
+        return product
 
     def search(
         self, query: str | None, limit: int, cursor: str | None
-    ) -> tuple[list[CatalogEntry], str | None]:
+    ) -> tuple[list[Product], str | None]:
         """Up to ``limit`` products matching ``query``, after ``cursor``, and the next cursor.
 
         A product matches when each word of ``query`` is in its name or description, in
@@ -151,7 +125,7 @@ class Catalog:
         """
         start = 0 if cursor is None else self._position[self._decode_cursor(cursor)] + 1
         words = query.casefold().split() if query else []
-        found: list[CatalogEntry] = []
+        found: list[Product] = []
         for index in range(start, len(self._ordered)):
             haystack = self._haystacks[index]
             if all(word in haystack for word in words):
@@ -168,16 +142,7 @@ class Catalog:
             text = ""
         product_id = text.removeprefix(_CURSOR_PREFIX)
         if not text.startswith(_CURSOR_PREFIX) or product_id not in self._position:
-            raise InvalidParams(
-                data=[
-                    {
-                        "path": "cursor",
-                        "problem": "Not a cursor from this server: pass back next_cursor as given",
-                        "type": "cursor",
-                        "value": cursor,
-                    }
-                ]
-            )
+            raise UnknownCursor(cursor)
         return product_id
 
 

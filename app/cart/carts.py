@@ -1,0 +1,144 @@
+"""Carts: who wants what, before checkout. A cart id is its only credential.
+
+Carts live in memory with limits on every size: each idle cart expires after a time to
+live, at most ``max_carts`` exist at once, each holds at most ``max_lines`` products and at
+most ``MAX_QUANTITY`` of each. Carts are kept in the order they were last touched, so expired
+ones are always at the front and sweeping them costs nothing while none have expired.
+
+Each cart is kept as the ``Cart`` model clients see. Changes replace its lines list (whose
+lines are frozen) rather than edit it, so a shallow copy is a snapshot.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from datetime import UTC, datetime
+
+from app.cart.errors import CartClosed, CartLimitExceeded, CartNotFound
+from app.cart.models import MAX_QUANTITY, Cart, CartLine, CartStatus, Product
+from app.cart.money import ZERO
+from app.clock import Clock
+from app.rpc.errors import Overloaded
+
+CART_ID_BYTES = 16
+"""128 random bits per cart id: unguessable, so the id alone can stand for its owner."""
+
+
+class Carts:
+    """Every live cart, by id, with expiry and size limits."""
+
+    def __init__(
+        self, clock: Clock, currency: str, *, ttl_s: float, max_carts: int, max_lines: int
+    ) -> None:
+        self._clock = clock
+        self.currency = currency
+        self.ttl_s = ttl_s
+        self.max_carts = max_carts
+        self.max_lines = max_lines
+        self._carts: dict[str, Cart] = {}
+        # When each cart expires, least recently touched first. Kept as the clock's float,
+        # not the cart's datetime, so expiry is exact to the clock.
+        self._deadlines: OrderedDict[str, float] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._carts)
+
+    def create(self) -> Cart:
+        """A new, empty cart; ``Overloaded`` if ``max_carts`` live carts already exist."""
+        now = self._clock.time()
+        self._sweep(now)
+        if len(self._carts) >= self.max_carts:
+            raise Overloaded(data={"reason": "too many open carts; try again later"})
+        cart_id = secrets.token_urlsafe(CART_ID_BYTES)
+        cart = Cart(
+            cart_id=cart_id,
+            status=CartStatus.OPEN,
+            lines=[],
+            item_count=0,
+            total=ZERO,
+            currency=self.currency,
+            order_id=None,
+            expires_at=self._touch(cart_id, now),
+        )
+        self._carts[cart_id] = cart
+        return cart
+
+    def get(self, cart_id: str) -> Cart:
+        """The live cart ``cart_id``, touched so it lives on; ``CartNotFound`` if none."""
+        now = self._clock.time()
+        deadline = self._deadlines.get(cart_id)
+        if deadline is None or now >= deadline:
+            if deadline is not None:
+                del self._carts[cart_id], self._deadlines[cart_id]
+            raise CartNotFound(data={"cart_id": cart_id})
+        cart = self._carts[cart_id]
+        cart.expires_at = self._touch(cart_id, now)
+        return cart
+
+    def get_open(self, cart_id: str) -> Cart:
+        """The cart ``cart_id`` if it can still change; ``CartClosed`` after its checkout."""
+        cart = self.get(cart_id)
+        if cart.order_id is not None:
+            raise CartClosed(data={"cart_id": cart_id, "order_id": cart.order_id})
+        return cart
+
+    def set_line(self, cart: Cart, product: Product, quantity: int) -> None:
+        """Make ``cart`` hold ``quantity`` of ``product`` (0 removes it), within the limits."""
+        product_id = product.product_id
+        if quantity == 0:
+            self._set_lines(cart, [line for line in cart.lines if line.product_id != product_id])
+            return
+        self.check_line(cart, product_id, quantity)
+        line = CartLine.of(product, quantity)
+        lines = [line if old.product_id == product_id else old for old in cart.lines]
+        if quantity_of(cart, product_id) == 0:
+            lines.append(line)
+        self._set_lines(cart, lines)
+
+    def clear(self, cart: Cart) -> None:
+        """Remove every line from ``cart``."""
+        self._set_lines(cart, [])
+
+    def close(self, cart: Cart, order_id: str) -> None:
+        """``cart`` became the order ``order_id``: it can no longer change."""
+        cart.order_id = order_id
+        cart.status = CartStatus.CHECKED_OUT
+
+    def check_line(self, cart: Cart, product_id: str, quantity: int) -> None:
+        """Raise ``CartLimitExceeded`` unless ``cart`` may hold ``quantity`` of ``product_id``."""
+        if quantity > MAX_QUANTITY:
+            raise CartLimitExceeded(
+                data={"limit": "quantity_per_line", "max": MAX_QUANTITY, "requested": quantity}
+            )
+        if quantity_of(cart, product_id) == 0 and len(cart.lines) >= self.max_lines:
+            raise CartLimitExceeded(
+                data={"limit": "lines_per_cart", "max": self.max_lines, "product_id": product_id}
+            )
+
+    def _set_lines(self, cart: Cart, lines: list[CartLine]) -> None:
+        cart.lines = lines
+        cart.item_count = sum(line.quantity for line in lines)
+        cart.total = sum((line.subtotal for line in lines), ZERO)
+
+    def _touch(self, cart_id: str, now: float) -> datetime:
+        deadline = self._deadlines[cart_id] = now + self.ttl_s
+        self._deadlines.move_to_end(cart_id)
+        return datetime.fromtimestamp(deadline, UTC)
+
+    def _sweep(self, now: float) -> None:
+        while self._deadlines:
+            cart_id, deadline = next(iter(self._deadlines.items()))
+            if now < deadline:
+                return
+            del self._carts[cart_id], self._deadlines[cart_id]
+
+
+def quantity_of(cart: Cart, product_id: str) -> int:
+    """Units of ``product_id`` in ``cart`` (0 when it has no such line)."""
+    return next((line.quantity for line in cart.lines if line.product_id == product_id), 0)
+
+
+def quantities(cart: Cart) -> dict[str, int]:
+    """Units per product in ``cart``, in line order."""
+    return {line.product_id: line.quantity for line in cart.lines}
