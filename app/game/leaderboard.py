@@ -17,7 +17,7 @@ from sortedcontainers import SortedList
 P = TypeVar("P", bound=Hashable)
 
 
-class Standing(NamedTuple, Generic[P]):
+class Place(NamedTuple, Generic[P]):
     """One player's place: rank 1 is the leader."""
 
     rank: int
@@ -64,16 +64,16 @@ class Leaderboard(Generic[P]):
         """The player's 1-based place; KeyError if absent. O(log n)."""
         return self._order.index(self._keys[player]) + 1
 
-    def top(self, k: int) -> list[Standing[P]]:
+    def top(self, k: int) -> list[Place[P]]:
         """The best ``k`` players, best first; O(k + log n)."""
         if k <= 0:
             return []
         return [
-            Standing(place, key.player, -key.negated_score)
+            Place(place, key.player, -key.negated_score)
             for place, key in enumerate(self._order.islice(0, k), start=1)
         ]
 
-    def leader(self) -> Standing[P] | None:
+    def leader(self) -> Place[P] | None:
         """The player ranked first, if anyone is ranked."""
         top = self.top(1)
         return top[0] if top else None

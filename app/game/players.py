@@ -16,23 +16,13 @@ import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import Annotated
 
-from pydantic import AfterValidator, Field
-
-from app.rpc.errors import NotFound
+from app.game.errors import BadCredentials
 
 NAME_MAX = 32
 TOKEN_BYTES = 32
 """256 bits: far beyond guessing, and twice the 128 the issue asks for."""
 ID_BYTES = 12
-
-
-class BadCredentials(NotFound):
-    """No player this caller can act for: unknown id and wrong token look the same."""
-
-    code = 4001
-    message = "Unknown player or wrong token"
 
 
 def check_name(name: str) -> str:
@@ -44,17 +34,6 @@ def check_name(name: str) -> str:
     if name != name.strip():
         raise ValueError("a name does not start or end with a space")
     return name
-
-
-PlayerName = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=NAME_MAX,
-        description="1 to 32 printable characters, unique in the round (ignoring case).",
-    ),
-    AfterValidator(check_name),
-]
 
 
 def name_key(name: str) -> str:
@@ -83,6 +62,8 @@ _DECOY = digest(new_token())
 
 @dataclass(slots=True)
 class Player:
+    """A player as the round keeps it: the token only as its digest."""
+
     id: str
     name: str
     emoji: str

@@ -6,6 +6,7 @@ Everything here is synchronous and takes ``now`` from the caller, so each operat
 (no ``await`` inside) and time is whatever the store's clock says. The round's deadline is
 evaluated lazily: any operation that runs at or after it first finishes the round "on time",
 dated at the deadline itself, so no timer is needed and a ManualClock moves it in tests.
+Each operation answers with the model game.* returns, built here, where the data is.
 """
 
 from __future__ import annotations
@@ -13,51 +14,26 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from enum import StrEnum
 
+from app.game.errors import CoolingDown, NameTaken, PlayerNotFound, RoundFull, WrongPhase
 from app.game.leaderboard import Leaderboard
+from app.game.messages import medal, move_message, welcome
+from app.game.models import (
+    Action,
+    FinishReason,
+    Joined,
+    MoveResult,
+    Phase,
+    PlayerStatus,
+    RoundState,
+    Standing,
+    Winner,
+)
 from app.game.players import Player, authenticate, check_name, digest, name_key, new_player_id
 from app.game.players import new_token as new_player_token
-from app.game.rules import Action, level, roll
-from app.rpc.errors import Conflict, InvalidState, NotFound
+from app.game.rules import level, roll
 
 AVATARS = ("🦊", "🐼", "🐙", "🦉", "🐯", "🐸", "🦄", "🐲", "🐵", "🐧", "🦁", "🐨")
-
-
-class Phase(StrEnum):
-    WAITING = "waiting"
-    PLAYING = "playing"
-    FINISHED = "finished"
-
-
-class FinishReason(StrEnum):
-    TARGET = "target"
-    TIME = "time"
-
-
-class WrongPhase(InvalidState):
-    code = 4002
-    message = "Not allowed in this phase of the round"
-
-
-class NameTaken(Conflict):
-    code = 4003
-    message = "Name already taken in this round"
-
-
-class RoundFull(InvalidState):
-    code = 4004
-    message = "The round is full"
-
-
-class CoolingDown(InvalidState):
-    code = 4005
-    message = "Too soon since your last move"
-
-
-class PlayerNotFound(NotFound):
-    code = 4006
-    message = "No such player in this round"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +45,6 @@ class Rules:
     target_score: int
     round_s: float
     cooldown_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class Moved:
-    """What one accepted move did."""
-
-    points: int
-    score: int
-    level: int
-    leveled_up: bool
-    rank: int
-    won: bool
 
 
 class Round:
@@ -115,8 +79,8 @@ class Round:
             return None
         return self.ends_at - now
 
-    def join(self, name: str, now: float) -> tuple[Player, str]:
-        """Add a player; return it with its secret token, which is not kept."""
+    def join(self, name: str, now: float) -> Joined:
+        """Add a player; the answer carries its secret token, which is not kept."""
         self.settle(now)
         self._require(Phase.WAITING, Phase.PLAYING)
         check_name(name)
@@ -139,9 +103,18 @@ class Round:
         if self.phase is Phase.WAITING and len(self.players) >= self.rules.min_players:
             self.phase = Phase.PLAYING
             self.ends_at = now + self.rules.round_s
-        return player, token
+        needed = max(0, self.rules.min_players - len(self.players))
+        return Joined(
+            player_id=player.id,
+            player_token=token,
+            name=player.name,
+            emoji=player.emoji,
+            round=self.number,
+            phase=self.phase,
+            message=welcome(player.name, player.emoji, self.phase, needed),
+        )
 
-    def move(self, player_id: str, token: str, action: Action, now: float) -> Moved:
+    def move(self, player_id: str, token: str, action: Action, now: float) -> MoveResult:
         """Play ``action`` for the player the token belongs to."""
         self.settle(now)
         # Credentials first: a stranger learns nothing, not even the phase or a cooldown.
@@ -161,27 +134,82 @@ class Round:
         won = player.score >= self.rules.target_score
         if won:
             self._finish(FinishReason.TARGET, player)
-        return Moved(
+        after = level(player.score)
+        return MoveResult(
+            action=action,
             points=points,
             score=player.score,
-            level=level(player.score),
-            leveled_up=level(player.score) > before,
+            level=after,
+            leveled_up=after > before,
             rank=self.board.rank(player.id),
             won=won,
+            message=move_message(
+                action,
+                points=points,
+                score=player.score,
+                level=after,
+                leveled_up=after > before,
+                won=won,
+            ),
         )
 
-    def player(self, player_id: str, now: float) -> tuple[Player, int]:
+    def status(self, player_id: str, now: float) -> PlayerStatus:
         """A player and its rank; PlayerNotFound if it is not in this round."""
         self.settle(now)
         player = self.players.get(player_id)
         if player is None:
             raise PlayerNotFound(data={"player_id": player_id, "round": self.number})
-        return player, self.board.rank(player_id)
+        return PlayerStatus(
+            player_id=player.id,
+            name=player.name,
+            emoji=player.emoji,
+            score=player.score,
+            level=level(player.score),
+            rank=self.board.rank(player_id),
+        )
 
-    def top(self, limit: int, now: float) -> list[tuple[int, Player]]:
-        """The best ``limit`` players with their ranks, best first."""
+    def top(self, limit: int, now: float) -> list[Standing]:
+        """The best ``limit`` players with their ranks and medals, best first."""
         self.settle(now)
-        return [(place, self.players[pid]) for place, pid, _ in self.board.top(limit)]
+        standings = []
+        for place in self.board.top(limit):
+            player = self.players[place.player]
+            standings.append(
+                Standing(
+                    rank=place.rank,
+                    medal=medal(place.rank),
+                    name=player.name,
+                    emoji=player.emoji,
+                    score=player.score,
+                    level=level(player.score),
+                )
+            )
+        return standings
+
+    def state(self, now: float) -> RoundState:
+        """The round's phase, player count, rules, time left and outcome."""
+        time_left = self.time_left(now)
+        rules, winner = self.rules, self.winner
+        return RoundState(
+            round=self.number,
+            phase=self.phase,
+            players=len(self.players),
+            min_players=rules.min_players,
+            max_players=rules.max_players,
+            target_score=rules.target_score,
+            round_s=rules.round_s,
+            time_left_s=time_left,
+            cooldown_s=rules.cooldown_s,
+            finish_reason=self.finish_reason,
+            winner=None
+            if winner is None
+            else Winner(
+                name=winner.name,
+                emoji=winner.emoji,
+                score=winner.score,
+                level=level(winner.score),
+            ),
+        )
 
     def _require(self, *allowed: Phase) -> None:
         if self.phase not in allowed:

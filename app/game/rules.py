@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import random
-from enum import StrEnum
+
+from app.game.models import Action
 
 POINTS_PER_LEVEL = 100
-
-
-class Action(StrEnum):
-    ATTACK = "attack"
-    DEFEND = "defend"
-    SPECIAL = "special"
 
 
 def roll(rng: random.Random, action: Action) -> int:

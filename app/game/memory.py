@@ -1,0 +1,58 @@
+"""The in-memory game store: the current round in this process.
+
+Each operation reads the clock once and runs one synchronous ``Round`` method, with no
+``await`` between its checks and its changes, which is what makes it atomic.
+"""
+
+from __future__ import annotations
+
+import random
+
+from app.game.models import Action, Joined, MoveResult, PlayerStatus, RoundState, Standing
+from app.game.round import Round, Rules
+from app.stores import Backend, StoreContext
+
+
+class MemoryGameStore(Backend):
+    """The current round, and the seeded generator every round's points come from."""
+
+    def __init__(self, context: StoreContext) -> None:
+        settings = context.settings
+        if settings.game_min_players > settings.game_max_players:
+            raise ValueError("game_min_players is larger than game_max_players")
+        self._clock = context.clock
+        self._rules = Rules(
+            min_players=settings.game_min_players,
+            max_players=settings.game_max_players,
+            target_score=settings.game_target_score,
+            round_s=settings.game_round_s,
+            cooldown_s=settings.game_cooldown_s,
+        )
+        # Points are not secrets, and a seed makes rounds reproducible; None seeds from the OS.
+        self._rng = random.Random(settings.game_seed)  # noqa: S311
+        self._round = Round(1, self._rules, self._rng)
+
+    async def join(self, name: str) -> Joined:
+        """Add a player named ``name`` to the round; the answer holds its one-time token."""
+        return self._round.join(name, self._clock.time())
+
+    async def move(self, player_id: str, token: str, action: Action) -> MoveResult:
+        """Play ``action`` for the player, if ``token`` is theirs and the rules allow it."""
+        return self._round.move(player_id, token, action, self._clock.time())
+
+    async def status(self, player_id: str) -> PlayerStatus:
+        """One player of the round, with its rank."""
+        return self._round.status(player_id, self._clock.time())
+
+    async def leaderboard(self, limit: int) -> list[Standing]:
+        """The best ``limit`` players, best first."""
+        return self._round.top(limit, self._clock.time())
+
+    async def state(self) -> RoundState:
+        """The round's phase, player count, rules, time left and outcome."""
+        return self._round.state(self._clock.time())
+
+    async def new_round(self) -> RoundState:
+        """Replace the round with a fresh one, in ``waiting``, with no players."""
+        self._round = Round(self._round.number + 1, self._rules, self._rng)
+        return self._round.state(self._clock.time())
