@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.tasks.model import FAILED_UPSTREAM, Task, TaskState
+from app.tasks.models import FAILED_UPSTREAM, TaskState
+from app.tasks.records import Task
 
 
 def link(task: Task, tasks: Mapping[str, Task]) -> None:

@@ -11,9 +11,15 @@ DomainError
 │   └── QueueFull             5007  the server holds as many tasks as it may
 └── InvalidState
     └── TaskStateConflict     5006  not allowed in the task's state (requeue a live task…)
+
+ValueError
+└── TooLarge                        a payload or result over the size limit: no code of its
+                                    own, the handler answers -32602 naming its parameter
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from app.rpc.errors import Conflict, InvalidState, NotFound
 
@@ -51,3 +57,13 @@ class TaskStateConflict(InvalidState):
 class QueueFull(Conflict):
     code = 5007
     message = "Task queue full"
+
+
+class TooLarge(ValueError):
+    """A payload or result whose JSON is over the size limit; raised before any change."""
+
+    def __init__(self, what: Literal["payload", "result"], size: int, limit: int) -> None:
+        self.what = what
+        self.size = size
+        self.limit = limit
+        super().__init__(f"{what} is {size} bytes of JSON; the limit is {limit}")

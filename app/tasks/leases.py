@@ -14,7 +14,8 @@ from __future__ import annotations
 import secrets
 
 from app.tasks.errors import LeaseLost
-from app.tasks.model import REPORTED, Attempt, Outcome, Task
+from app.tasks.models import REPORTED, Outcome
+from app.tasks.records import Attempt, Task
 
 
 def grant(task: Task, worker_id: str, now: float, ttl_s: float) -> Attempt:
@@ -22,7 +23,7 @@ def grant(task: Task, worker_id: str, now: float, ttl_s: float) -> Attempt:
     deadline = now + task.timeout_s
     attempt = Attempt(
         number=len(task.attempts) + 1,
-        lease_id="l_" + secrets.token_urlsafe(18),
+        secret="l_" + secrets.token_urlsafe(18),
         worker_id=worker_id,
         started_at=now,
         expires_at=min(now + ttl_s, deadline),
@@ -41,10 +42,15 @@ def lapse_outcome(attempt: Attempt) -> Outcome:
     return Outcome.TIMED_OUT if attempt.expires_at >= attempt.deadline else Outcome.EXPIRED
 
 
+def matches(attempt: Attempt, lease_id: str) -> bool:
+    """Whether ``lease_id`` is this attempt's lease, compared in constant time."""
+    return secrets.compare_digest(attempt.secret.encode(), lease_id.encode())
+
+
 def current(task: Task, lease_id: str) -> Attempt:
     """The task's live attempt, if ``lease_id`` is its lease; else ``LeaseLost``."""
     live = task.lease
-    if live is not None and secrets.compare_digest(live.lease_id.encode(), lease_id.encode()):
+    if live is not None and matches(live, lease_id):
         return live
     raise LeaseLost(data=_lost_data(task))
 
@@ -54,7 +60,7 @@ def reported(task: Task, lease_id: str) -> Attempt | None:
     found = None
     for attempt in task.attempts:
         # Compare with every attempt, in constant time each, rather than stop at a match.
-        if secrets.compare_digest(attempt.lease_id.encode(), lease_id.encode()):
+        if matches(attempt, lease_id):
             found = attempt
     if found is not None and found.outcome in REPORTED:
         return found

@@ -2,43 +2,41 @@
 
 Each is plain synchronous code, so nothing else can run between its checks and its changes,
 and each first fires the deadlines that have passed on the store clock (``sweep``), so
-time-based transitions are never observed late.
+time-based transitions are never observed late. Each answers the wire model its method
+returns, built here, where the data is.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from app.rpc.errors import InvalidParams
 from app.tasks import deps, leases
 from app.tasks.cache import CachedResult, canonical, fingerprint
 from app.tasks.errors import (
     IdempotencyConflict,
     QueueFull,
     TaskStateConflict,
+    TooLarge,
     UnknownDependency,
 )
-from app.tasks.model import Attempt, Outcome, Priority, Task, TaskState
-from app.tasks.state import THROUGHPUT_WINDOW_S, Limits, QueueState
+from app.tasks.models import (
+    ClaimedTask,
+    LeaseRenewal,
+    Outcome,
+    Priority,
+    Registration,
+    RunningTask,
+    Submission,
+    TaskState,
+    TaskView,
+    WorkerHeartbeat,
+    WorkerView,
+)
+from app.tasks.records import Task
+from app.tasks.state import QueueState
 from app.tasks.timers import Kind
-from app.tasks.workers import Worker
-
-__all__ = ["THROUGHPUT_WINDOW_S", "Limits", "Submitted", "TaskQueue"]
-
-
-@dataclass(frozen=True, slots=True)
-class Submitted:
-    task: Task
-    deduplicated: bool = False
-    """An earlier submit with the same idempotency key: this is that task."""
-
-
-def too_large(field: str, size: int, limit: int) -> InvalidParams:
-    """The -32602 error for a payload or result over the size limit (raised before any change)."""
-    problem = f"{field} is {size} bytes of JSON; the limit is {limit}"
-    return InvalidParams(data=[{"path": field, "problem": problem, "type": "too_large"}])
 
 
 class TaskQueue(QueueState):
@@ -50,20 +48,24 @@ class TaskQueue(QueueState):
         payload: Any,
         *,
         priority: Priority = Priority.NORMAL,
+        delay_s: float = 0,
         run_at: float | None = None,
-        depends_on: tuple[str, ...] = (),
+        depends_on: Iterable[str] = (),
         max_attempts: int = 3,
         timeout_s: float | None = None,
         idempotency_key: str | None = None,
         cache_ttl_s: float = 0.0,
         result_ttl_s: float | None = None,
         queue: str = "default",
-    ) -> Submitted:
-        """Add a task (or find the one its idempotency key names, or answer from the cache)."""
+    ) -> Submission:
+        """Add a task (or find the one its idempotency key names, or answer from the cache).
+
+        It runs at ``run_at`` (Unix time) if given, else ``delay_s`` from now.
+        """
         now = self.sweep()
         body = canonical(type_, payload)
         if len(body) > self.limits.max_payload_bytes:
-            raise too_large("payload", len(body), self.limits.max_payload_bytes)
+            raise TooLarge("payload", len(body), self.limits.max_payload_bytes)
         digest = fingerprint(body)
         if idempotency_key is not None and idempotency_key in self._keys:
             original = self.tasks[self._keys[idempotency_key]]
@@ -71,9 +73,9 @@ class TaskQueue(QueueState):
                 raise IdempotencyConflict(
                     data={"idempotency_key": idempotency_key, "task_id": original.id}
                 )
-            return Submitted(original, deduplicated=True)
-        depends_on = tuple(dict.fromkeys(depends_on))
-        missing = [dep_id for dep_id in depends_on if dep_id not in self.tasks]
+            return _submission(original, deduplicated=True)
+        dep_ids = tuple(dict.fromkeys(depends_on))
+        missing = [dep_id for dep_id in dep_ids if dep_id not in self.tasks]
         if missing:
             raise UnknownDependency(data={"missing": missing})
         if len(self.tasks) >= self.limits.max_tasks:
@@ -91,16 +93,16 @@ class TaskQueue(QueueState):
             result_ttl_s=result_ttl_s if result_ttl_s is not None else self.limits.result_ttl_s,
             cache_ttl_s=cache_ttl_s,
             submitted_at=now,
-            ready_at=max(now, run_at) if run_at is not None else now,
+            ready_at=max(now, run_at) if run_at is not None else now + delay_s,
             state=TaskState.BLOCKED,
-            depends_on=depends_on,
+            depends_on=dep_ids,
             idempotency_key=idempotency_key,
         )
         self.tasks[task.id] = task
         if idempotency_key is not None:
             self._keys[idempotency_key] = task.id
         deps.link(task, self.tasks)
-        hit = self._cache.get(digest, now) if cache_ttl_s > 0 and not depends_on else None
+        hit = self._cache.get(digest, now) if cache_ttl_s > 0 and not dep_ids else None
         if hit is not None:
             task.cached = True
             task.result = hit.result
@@ -109,36 +111,21 @@ class TaskQueue(QueueState):
             self._finish(task, TaskState.CANCELLED, "upstream_failed", now)
         elif not task.waiting_on:
             self._make_ready(task, now)
-        return Submitted(task)
+        return _submission(task, deduplicated=False)
 
     # ---- claiming and running --------------------------------------------------------
 
-    def claim(self, worker_id: str, max_tasks: int) -> list[tuple[Task, Attempt]]:
-        """Lease up to ``max_tasks`` ready tasks (within the worker's free capacity) now."""
+    def claim(self, worker_id: str, max_tasks: int) -> list[ClaimedTask]:
+        """Lease up to ``max_tasks`` ready tasks (within the worker's free capacity) now.
+
+        While the server stops, no new work goes out (the worker is still seen alive).
+        """
         now = self.sweep()
         worker = self.workers.get(worker_id)
         self._seen(worker, now)
-        return self.take(worker, max_tasks, now)
+        return self.take(worker, 0 if self.draining else max_tasks, now)
 
-    def take(self, worker: Worker, max_tasks: int, now: float) -> list[tuple[Task, Attempt]]:
-        """Lease ready tasks to ``worker`` (the claim step, for callers that already swept)."""
-        claimed = []
-        for _ in range(min(max_tasks, worker.free)):
-            task_id = self._ready.pop(worker.queues, worker.types)
-            if task_id is None:
-                break
-            task = self.tasks[task_id]
-            attempt = leases.grant(task, worker.id, now, self.limits.lease_ttl_s)
-            task.state = TaskState.RUNNING
-            task.progress = None
-            worker.leases.add(task.id)
-            self.deadlines.add(attempt.expires_at, Kind.LEASE, task.id)
-            claimed.append((task, attempt))
-        return claimed
-
-    def heartbeat(
-        self, task_id: str, lease_id: str, progress: float | None
-    ) -> tuple[Task, Attempt]:
+    def heartbeat(self, task_id: str, lease_id: str, progress: float | None) -> LeaseRenewal:
         """Renew a live lease (and record progress); ``LeaseLost`` if it is not live."""
         now = self.sweep()
         task = self.get(task_id)
@@ -149,18 +136,22 @@ class TaskQueue(QueueState):
         worker = self.workers.find(attempt.worker_id)
         if worker is not None:
             self._seen(worker, now)
-        return task, attempt
+        return LeaseRenewal(
+            task_id=task.id,
+            lease_expires_at=attempt.expires_at,
+            cancel_requested=task.cancel_requested,
+        )
 
-    def complete(self, task_id: str, lease_id: str, result: Any) -> Task:
+    def complete(self, task_id: str, lease_id: str, result: Any) -> TaskView:
         """Record the result of the live attempt; repeating it with the same lease is harmless."""
         now = self.sweep()
         task = self.get(task_id)
         if leases.reported(task, lease_id) is not None:
-            return task
+            return TaskView.model_validate(task)
         attempt = leases.current(task, lease_id)
         size = len(canonical(task.type, result))
         if size > self.limits.max_payload_bytes:
-            raise too_large("result", size, self.limits.max_payload_bytes)
+            raise TooLarge("result", size, self.limits.max_payload_bytes)
         self._end(task, attempt, Outcome.SUCCEEDED, now)
         task.result = result
         task.progress = 1.0
@@ -169,14 +160,14 @@ class TaskQueue(QueueState):
             until = now + task.cache_ttl_s
             self._cache.put(task.fingerprint, CachedResult(result, task.id, until))
             self.deadlines.add(until, Kind.CACHE, task.fingerprint)
-        return task
+        return TaskView.model_validate(task)
 
-    def fail(self, task_id: str, lease_id: str, error: Any, retryable: bool) -> Task:
+    def fail(self, task_id: str, lease_id: str, error: Any, retryable: bool) -> TaskView:
         """Record a failed attempt: retry later, or end ``failed`` (or ``dead``)."""
         now = self.sweep()
         task = self.get(task_id)
         if leases.reported(task, lease_id) is not None:
-            return task
+            return TaskView.model_validate(task)
         attempt = leases.current(task, lease_id)
         self._end(task, attempt, Outcome.FAILED, now)
         task.error = error
@@ -186,34 +177,34 @@ class TaskQueue(QueueState):
             self._finish(task, TaskState.FAILED, "failed", now)
         else:
             self._retry(task, "failed", now)
-        return task
+        return TaskView.model_validate(task)
 
-    def release(self, task_id: str, lease_id: str) -> Task:
+    def release(self, task_id: str, lease_id: str) -> TaskView:
         """Give an unfinished task back, uncharged, to be claimed again at once."""
         now = self.sweep()
         task = self.get(task_id)
         if leases.reported(task, lease_id) is not None:
-            return task
+            return TaskView.model_validate(task)
         attempt = leases.current(task, lease_id)
         self._release(task, attempt, now)
-        return task
+        return TaskView.model_validate(task)
 
     # ---- cancelling and requeueing ---------------------------------------------------
 
-    def cancel(self, task_id: str) -> Task:
+    def cancel(self, task_id: str) -> TaskView:
         """Cancel a task that is not running now (and its dependents); flag a running one."""
         now = self.sweep()
         task = self.get(task_id)
         if task.state is TaskState.CANCELLED:
-            return task
+            return TaskView.model_validate(task)
         if task.state.terminal:
             raise TaskStateConflict(data={"task_id": task.id, "state": task.state.value})
         task.cancel_requested = True
         if task.state is not TaskState.RUNNING:
             self._finish(task, TaskState.CANCELLED, "cancelled", now)
-        return task
+        return TaskView.model_validate(task)
 
-    def requeue(self, task_id: str) -> Task:
+    def requeue(self, task_id: str) -> TaskView:
         """Bring a ``dead`` task back to ``pending`` with a fresh retry budget."""
         now = self.sweep()
         task = self.get(task_id)
@@ -229,47 +220,51 @@ class TaskQueue(QueueState):
         task.finished_at = task.expires_at = None
         task.ready_at = now
         self._make_ready(task, now)
-        return task
+        return TaskView.model_validate(task)
 
     # ---- workers ---------------------------------------------------------------------
 
     def register(
-        self, name: str, types: frozenset[str], queues: frozenset[str], capacity: int
-    ) -> Worker:
+        self, name: str, types: Iterable[str], queues: Iterable[str], capacity: int
+    ) -> Registration:
+        """Add a worker; tell it how often to call in and how long a lease lasts."""
         now = self.sweep()
         worker = self.workers.register(name, types, queues, capacity, now)
         self.deadlines.add(self.workers.silent_since(worker), Kind.WORKER, worker.id)
-        return worker
+        return Registration(
+            worker_id=worker.id,
+            heartbeat_interval_s=self.limits.heartbeat_s,
+            lease_ttl_s=self.limits.lease_ttl_s,
+        )
 
-    def worker_heartbeat(
-        self, worker_id: str, running: list[tuple[str, str, float | None]]
-    ) -> tuple[list[str], dict[str, float]]:
-        """Renew the leases a worker reports; return (ids it should stop, renewed expiries)."""
+    def worker_heartbeat(self, worker_id: str, running: Iterable[RunningTask]) -> WorkerHeartbeat:
+        """Renew the leases a worker reports; name the tasks it should stop, and drain."""
         now = self.sweep()
         worker = self.workers.get(worker_id)
         self._seen(worker, now)
         stop: list[str] = []
         renewed: dict[str, float] = {}
-        for task_id, lease_id, progress in running:
+        for reported in running:
+            task_id = reported.task_id
             task = self.tasks.get(task_id)
             live = task.lease if task is not None else None
             if (
                 task is None
                 or live is None
                 or live.worker_id != worker.id
-                or not secrets.compare_digest(live.lease_id.encode(), lease_id.encode())
+                or not leases.matches(live, reported.lease_id)
             ):
                 stop.append(task_id)
                 continue
             leases.renew(live, now, self.limits.lease_ttl_s)
-            if progress is not None:
-                task.progress = progress
+            if reported.progress is not None:
+                task.progress = reported.progress
             renewed[task_id] = live.expires_at
             if task.cancel_requested:
                 stop.append(task_id)
-        return stop, renewed
+        return WorkerHeartbeat(cancel=stop, drain=self.draining, leases=renewed)
 
-    def deregister(self, worker_id: str) -> Worker:
+    def deregister(self, worker_id: str) -> WorkerView:
         """Remove a worker; tasks it still holds go back to the queue, uncharged."""
         now = self.sweep()
         worker = self.workers.remove(worker_id)
@@ -278,4 +273,14 @@ class TaskQueue(QueueState):
             attempt = task.lease
             if attempt is not None:
                 self._release(task, attempt, now)
-        return worker
+        return WorkerView.model_validate(worker)
+
+
+def _submission(task: Task, *, deduplicated: bool) -> Submission:
+    return Submission(
+        task_id=task.id,
+        state=task.state,
+        emoji=task.state.emoji,
+        deduplicated=deduplicated,
+        cached=task.cached,
+    )

@@ -14,7 +14,7 @@ import heapq
 from collections.abc import Iterable
 from itertools import count
 
-from app.tasks.model import Task
+from app.tasks.records import Task
 
 _Key = tuple[int, float, int]
 _Entry = tuple[_Key, int, str]

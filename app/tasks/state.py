@@ -4,7 +4,7 @@
 private steps that move a task between states; ``TaskQueue`` (``app.tasks.queue``) builds its
 public, atomic operations from them. Nothing here awaits.
 
-What the async layer (``app.tasks.store``) must react to is left in three outboxes: ``ready``
+What the async layer (``app.tasks.memory``) must react to is left in three outboxes: ``ready``
 (a task became claimable: serve waiting claims), ``freed`` (workers whose lease ended, so
 that have room again: serve their waiting claims) and ``finished`` (tasks that reached a
 terminal state: wake whoever waits on them).
@@ -14,20 +14,19 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import count
-from typing import Any
 
 from app.clock import Clock
 from app.tasks import deps, leases
 from app.tasks.cache import ResultCache
 from app.tasks.errors import TaskNotFound
-from app.tasks.model import FAILED_UPSTREAM, Attempt, Outcome, Task, TaskState
+from app.tasks.models import FAILED_UPSTREAM, ClaimedTask, Health, Outcome, TaskState
 from app.tasks.ready import ReadyQueues
+from app.tasks.records import Attempt, Task
 from app.tasks.retry import backoff
 from app.tasks.timers import Deadlines, Kind
-from app.tasks.workers import Health, Worker, Workers
+from app.tasks.workers import WorkerRecord, Workers
 
 THROUGHPUT_WINDOW_S = 60.0
 _WORKED = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.DEAD})
@@ -35,7 +34,7 @@ _WORKED = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.DEAD})
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
+class QueueLimits:
     lease_ttl_s: float = 30.0
     heartbeat_s: float = 10.0
     timeout_s: float = 300.0
@@ -47,10 +46,12 @@ class Limits:
 
 
 class QueueState:
-    def __init__(self, limits: Limits, clock: Clock, rng: random.Random | None = None) -> None:
+    def __init__(self, limits: QueueLimits, clock: Clock, rng: random.Random | None = None) -> None:
         self.limits = limits
         self.clock = clock
-        self._rng = rng or random.Random()  # noqa: S311 (jitter, not security)
+        # Seeded from the global generator (jitter, not security), so that a test framework
+        # that seeds it (hypothesis does) replays the same backoffs.
+        self._rng = rng or random.Random(random.getrandbits(64))  # noqa: S311
         self.tasks: dict[str, Task] = {}
         self.workers = Workers(limits.heartbeat_s)
         self.deadlines = Deadlines()
@@ -63,6 +64,8 @@ class QueueState:
         """Finished tasks forgotten after their result expired."""
         self.recent: deque[float] = deque()
         """When tasks finished by a worker's report, within the throughput window."""
+        self.draining = False
+        """The server is stopping: no new work goes out, and workers are told so."""
         self.ready = False
         self.freed: set[str] = set()
         self.finished: list[str] = []
@@ -74,7 +77,7 @@ class QueueState:
         """Whether the task waits in a ready queue."""
         return task_id in self._ready
 
-    def _seen(self, worker: Worker, now: float) -> None:
+    def _seen(self, worker: WorkerRecord, now: float) -> None:
         was_offline = worker.health is Health.OFFLINE
         self.workers.seen(worker, now)
         if was_offline:  # its silence deadline chain ended when it went offline
@@ -87,15 +90,6 @@ class QueueState:
         if task is None:
             raise TaskNotFound(data={"task_id": task_id})
         return task
-
-    def dep_results(self, task: Task) -> dict[str, Any]:
-        return deps.results(task, self.tasks)
-
-    def scan(self, after_seq: int = 0) -> Iterator[Task]:
-        """Tasks in submit order, starting after ``after_seq``."""
-        for task in self.tasks.values():
-            if task.seq > after_seq:
-                yield task
 
     # ---- time ------------------------------------------------------------------------
 
@@ -162,6 +156,37 @@ class QueueState:
         self.expired += 1
 
     # ---- transitions -----------------------------------------------------------------
+
+    def take(self, worker: WorkerRecord, max_tasks: int, now: float) -> list[ClaimedTask]:
+        """Lease ready tasks to ``worker`` (the claim step, for callers that already swept)."""
+        claimed = []
+        for _ in range(min(max_tasks, worker.free)):
+            task_id = self._ready.pop(worker.queues, worker.types)
+            if task_id is None:
+                break
+            task = self.tasks[task_id]
+            attempt = leases.grant(task, worker.id, now, self.limits.lease_ttl_s)
+            task.state = TaskState.RUNNING
+            task.progress = None
+            worker.leases.add(task.id)
+            self.deadlines.add(attempt.expires_at, Kind.LEASE, task.id)
+            claimed.append(
+                ClaimedTask(
+                    task_id=task.id,
+                    type=task.type,
+                    queue=task.queue,
+                    priority=task.priority,
+                    payload=task.payload,
+                    lease_id=attempt.secret,
+                    lease_expires_at=attempt.expires_at,
+                    deadline=attempt.deadline,
+                    timeout_s=task.timeout_s,
+                    attempt=attempt.number,
+                    max_attempts=task.max_attempts,
+                    dep_results=deps.results(task, self.tasks),
+                )
+            )
+        return claimed
 
     def _make_ready(self, task: Task, now: float) -> None:
         if task.ready_at > now:

@@ -3,33 +3,32 @@
 A worker is ``online`` while it keeps calling in (any call from it counts as a sign of
 life); after ``MISSED_HEARTBEATS`` intervals of silence it is ``offline`` and the queue
 revokes its leases. An offline worker that calls in again is online again, with no leases.
+
+A ``WorkerRecord`` names what it shows on the wire as ``WorkerView`` does, so the view is
+read straight off it.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from app.tasks.errors import WorkerNotFound
+from app.tasks.models import Health
 
 MISSED_HEARTBEATS = 3
 FORGET_OFFLINE_AFTER = 360
 """Offline workers are listed for this many heartbeat intervals, then forgotten."""
 
 
-class Health(StrEnum):
-    ONLINE = "online"
-    OFFLINE = "offline"
-
-
 @dataclass(slots=True)
-class Worker:
+class WorkerRecord:
     id: str
     name: str
-    types: frozenset[str]
-    queues: frozenset[str]
+    types: tuple[str, ...]
+    """Sorted, as listed."""
+    queues: tuple[str, ...]
     capacity: int
     registered_at: float
     last_seen: float
@@ -41,20 +40,29 @@ class Worker:
     def free(self) -> int:
         return max(0, self.capacity - len(self.leases))
 
+    @property
+    def worker_id(self) -> str:
+        return self.id
+
+    @property
+    def running(self) -> list[str]:
+        """The tasks it runs, in a stable order."""
+        return sorted(self.leases)
+
 
 class Workers:
     def __init__(self, heartbeat_s: float) -> None:
         self.heartbeat_s = heartbeat_s
-        self._workers: dict[str, Worker] = {}
+        self._workers: dict[str, WorkerRecord] = {}
 
     def register(
-        self, name: str, types: frozenset[str], queues: frozenset[str], capacity: int, now: float
-    ) -> Worker:
-        worker = Worker(
+        self, name: str, types: Iterable[str], queues: Iterable[str], capacity: int, now: float
+    ) -> WorkerRecord:
+        worker = WorkerRecord(
             id="w_" + secrets.token_urlsafe(12),
             name=name,
-            types=types,
-            queues=queues,
+            types=tuple(sorted(set(types))),
+            queues=tuple(sorted(set(queues))),
             capacity=capacity,
             registered_at=now,
             last_seen=now,
@@ -62,33 +70,33 @@ class Workers:
         self._workers[worker.id] = worker
         return worker
 
-    def get(self, worker_id: str) -> Worker:
+    def get(self, worker_id: str) -> WorkerRecord:
         worker = self._workers.get(worker_id)
         if worker is None:
             raise WorkerNotFound(data={"worker_id": worker_id})
         return worker
 
-    def find(self, worker_id: str) -> Worker | None:
+    def find(self, worker_id: str) -> WorkerRecord | None:
         return self._workers.get(worker_id)
 
-    def remove(self, worker_id: str) -> Worker:
+    def remove(self, worker_id: str) -> WorkerRecord:
         worker = self.get(worker_id)
         del self._workers[worker_id]
         return worker
 
-    def seen(self, worker: Worker, now: float) -> None:
+    def seen(self, worker: WorkerRecord, now: float) -> None:
         """Record a sign of life: the worker is online (again)."""
         worker.last_seen = now
         worker.health = Health.ONLINE
 
-    def silent_since(self, worker: Worker) -> float:
+    def silent_since(self, worker: WorkerRecord) -> float:
         """When the worker goes offline unless it calls in."""
         return worker.last_seen + MISSED_HEARTBEATS * self.heartbeat_s
 
-    def forget_at(self, worker: Worker) -> float:
+    def forget_at(self, worker: WorkerRecord) -> float:
         return worker.last_seen + FORGET_OFFLINE_AFTER * self.heartbeat_s
 
-    def __iter__(self) -> Iterator[Worker]:
+    def __iter__(self) -> Iterator[WorkerRecord]:
         return iter(self._workers.values())
 
     def __len__(self) -> int:

@@ -1,22 +1,117 @@
-"""What tasks.* and workers.* answer: pydantic models built from the queue's records.
+"""What tasks.* and workers.* take and answer: states, param types and wire models.
 
-The live lease id of a running task is never shown here: only the worker that claimed it
-knows it. Ended leases are shown, so anyone can audit which attempt produced a result.
+``TaskView``, ``AttemptView`` and ``WorkerView`` are read straight off the queue's records
+(``from_attributes``): each record names its fields as the wire does, so no code copies a
+record into its model field by field. The other answers are built once, by the transition
+that produces them.
+
+The live lease id of a running task is never shown in a ``TaskView``: only the worker that
+claimed it knows it. Ended leases are shown, so anyone can audit which attempt produced a
+result.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, JsonValue
-
-from app.tasks.model import Attempt, Outcome, Priority, Task, TaskState
-from app.tasks.workers import Health, Worker
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 Timestamp = Annotated[float, Field(description="Unix time, in seconds.")]
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+TaskId = Annotated[str, Field(min_length=1, max_length=64, description="From tasks.submit.")]
+LeaseId = Annotated[str, Field(min_length=1, max_length=64, description="From tasks.claim.")]
+WorkerId = Annotated[str, Field(min_length=1, max_length=64, description="From workers.register.")]
+
+
+class TaskState(StrEnum):
+    BLOCKED = "blocked"
+    """Waiting for its dependencies to succeed."""
+    SCHEDULED = "scheduled"
+    """Delayed: waiting for its run time (a delay, or a retry's backoff)."""
+    PENDING = "pending"
+    """Ready to be claimed."""
+    RUNNING = "running"
+    """Claimed by a worker, under a lease."""
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    DEAD = "dead"
+    """Its retry budget is spent."""
+
+    @property
+    def emoji(self) -> str:
+        return _EMOJI[self]
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+_EMOJI = {
+    TaskState.BLOCKED: "⛓",
+    TaskState.SCHEDULED: "📅",
+    TaskState.PENDING: "⏳",
+    TaskState.RUNNING: "🏃",
+    TaskState.SUCCEEDED: "✅",
+    TaskState.FAILED: "❌",
+    TaskState.CANCELLED: "🚫",
+    TaskState.DEAD: "💀",
+}
+
+TERMINAL = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED, TaskState.DEAD})
+"""States a task never leaves (but a ``dead`` task can be requeued on request)."""
+
+FAILED_UPSTREAM = frozenset({TaskState.FAILED, TaskState.CANCELLED, TaskState.DEAD})
+"""A dependency in one of these states cancels its dependents."""
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """Higher runs first."""
+        return _RANK[self]
+
+
+_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.CRITICAL: 3}
+
+
+class Outcome(StrEnum):
+    """How one attempt (one lease) ended."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    """The worker reported a failure."""
+    EXPIRED = "expired"
+    """The lease was not renewed in time."""
+    TIMED_OUT = "timed_out"
+    """The task ran past its ``timeout_s``."""
+    REVOKED = "revoked"
+    """Its worker went offline."""
+    RELEASED = "released"
+    """The worker gave the task back unfinished; this attempt is not charged."""
+
+
+REPORTED = frozenset({Outcome.SUCCEEDED, Outcome.FAILED, Outcome.RELEASED})
+"""Outcomes the worker itself reported: repeating that report with the same lease is harmless."""
+
+
+class Health(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+# No class docstrings below: pydantic would publish them as schema descriptions.
 
 
 class AttemptView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     number: int
     lease_id: str | None = Field(description="Shown once the attempt has ended.")
     worker_id: str
@@ -26,6 +121,8 @@ class AttemptView(BaseModel):
 
 
 class TaskView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     task_id: str
     type: str
     queue: str
@@ -110,6 +207,12 @@ class Registration(BaseModel):
     lease_ttl_s: float
 
 
+class RunningTask(BaseModel):
+    task_id: TaskId
+    lease_id: LeaseId
+    progress: Annotated[float | None, Field(ge=0, le=1)] = None
+
+
 class WorkerHeartbeat(BaseModel):
     cancel: list[str] = Field(
         description="Tasks to stop: cancelled by someone, or their lease is no longer valid."
@@ -119,6 +222,8 @@ class WorkerHeartbeat(BaseModel):
 
 
 class WorkerView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     worker_id: str
     name: str
     types: list[str]
@@ -128,73 +233,3 @@ class WorkerView(BaseModel):
     last_seen: Timestamp
     registered_at: Timestamp
     running: list[str]
-
-
-def task_view(task: Task) -> TaskView:
-    live = task.lease
-    return TaskView(
-        task_id=task.id,
-        type=task.type,
-        queue=task.queue,
-        priority=task.priority,
-        state=task.state,
-        emoji=task.state.emoji,
-        payload=task.payload,
-        result=task.result,
-        error=task.error,
-        reason=task.reason,
-        progress=task.progress,
-        attempt=len(task.attempts),
-        max_attempts=task.max_attempts,
-        cancel_requested=task.cancel_requested,
-        cached=task.cached,
-        depends_on=list(task.depends_on),
-        worker_id=live.worker_id if live is not None else None,
-        submitted_at=task.submitted_at,
-        ready_at=task.ready_at,
-        finished_at=task.finished_at,
-        expires_at=task.expires_at,
-        attempts=[_attempt_view(a) for a in task.attempts],
-    )
-
-
-def _attempt_view(attempt: Attempt) -> AttemptView:
-    return AttemptView(
-        number=attempt.number,
-        lease_id=None if attempt.live else attempt.lease_id,
-        worker_id=attempt.worker_id,
-        started_at=attempt.started_at,
-        ended_at=attempt.ended_at,
-        outcome=attempt.outcome,
-    )
-
-
-def claimed_view(task: Task, attempt: Attempt, dep_results: dict[str, Any]) -> ClaimedTask:
-    return ClaimedTask(
-        task_id=task.id,
-        type=task.type,
-        queue=task.queue,
-        priority=task.priority,
-        payload=task.payload,
-        lease_id=attempt.lease_id,
-        lease_expires_at=attempt.expires_at,
-        deadline=attempt.deadline,
-        timeout_s=task.timeout_s,
-        attempt=attempt.number,
-        max_attempts=task.max_attempts,
-        dep_results=dep_results,
-    )
-
-
-def worker_view(worker: Worker) -> WorkerView:
-    return WorkerView(
-        worker_id=worker.id,
-        name=worker.name,
-        types=sorted(worker.types),
-        queues=sorted(worker.queues),
-        capacity=worker.capacity,
-        health=worker.health,
-        last_seen=worker.last_seen,
-        registered_at=worker.registered_at,
-        running=sorted(worker.leases),
-    )

@@ -1,0 +1,307 @@
+"""``MemoryTaskStore``: the queue's atomic transitions, plus the waiting that needs asyncio.
+
+Every operation runs one synchronous transition of ``TaskQueue`` and then reacts to what it
+left behind: tasks that became ready go to waiting claims (FIFO, only to workers that
+declared the task's queue and type), and tasks that finished wake ``get`` long-polls.
+Waiting uses futures, never polling; the deadline timer runs from ``open()`` to ``close()``.
+
+A long-poll ends when its future is resolved: by the work it waits for, by draining, or by a
+``call_later`` timer with the empty answer. Not by ``asyncio.timeout``: that cancels the task
+that entered it, and the dispatcher may start a handler in one task (a batch's) and finish it
+in another, so the timeout would cancel the whole batch instead of this call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import JsonValue
+
+from app.rpc.errors import DomainError
+from app.settings import Settings
+from app.stores import Backend, StoreContext
+from app.tasks.models import (
+    ClaimedTask,
+    Health,
+    LeaseRenewal,
+    Priority,
+    Registration,
+    RunningTask,
+    Stats,
+    Submission,
+    TaskPage,
+    TaskState,
+    TaskView,
+    WorkerHeartbeat,
+    WorkerView,
+)
+from app.tasks.queue import TaskQueue
+from app.tasks.state import QueueLimits
+from app.tasks.stats import page, stats
+from app.tasks.timers import TimerLoop
+
+
+@dataclass(slots=True)
+class _Claim:
+    worker_id: str
+    max_tasks: int
+    future: asyncio.Future[list[ClaimedTask]]
+
+
+def limits_from(settings: Settings) -> QueueLimits:
+    """The queue's limits, as the settings give them."""
+    return QueueLimits(
+        lease_ttl_s=settings.task_lease_ttl_s,
+        heartbeat_s=settings.worker_heartbeat_s,
+        timeout_s=settings.task_timeout_s,
+        retry_base_s=settings.task_retry_base_s,
+        retry_max_s=settings.task_retry_max_s,
+        result_ttl_s=settings.task_result_ttl_s,
+        max_tasks=settings.task_max_tasks,
+        max_payload_bytes=settings.task_max_payload_bytes,
+    )
+
+
+class MemoryTaskStore(Backend):
+    """The in-process task store: state lives as long as the process."""
+
+    def __init__(self, context: StoreContext) -> None:
+        self._queue = TaskQueue(limits_from(context.settings), context.clock)
+        self._timers = TimerLoop(self._queue.deadlines, context.clock, self._sweep)
+        self._claims: deque[_Claim] = deque()
+        self._watchers: dict[str, list[asyncio.Future[None]]] = {}
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._timers.start()
+
+    def drain(self) -> None:
+        """The server is stopping: waiting claims return ``[]`` and ``get`` waits return now;
+        from here on claims get nothing and worker heartbeats answer ``drain``.
+        """
+        self._queue.draining = True
+        while self._claims:
+            _resolve(self._claims.popleft().future, [])
+        for futures in self._watchers.values():
+            for future in futures:
+                _resolve(future, None)
+
+    async def close(self) -> None:
+        await self._timers.stop()
+        self.drain()
+
+    def _sweep(self) -> None:
+        """Fire the deadlines that have passed, and react (the timer loop calls this)."""
+        self._queue.sweep()
+        self._react()
+
+    # ---- tasks -----------------------------------------------------------------------
+
+    async def submit(
+        self,
+        type_: str,
+        payload: JsonValue = None,
+        *,
+        priority: Priority = Priority.NORMAL,
+        delay_s: float = 0,
+        run_at: float | None = None,
+        depends_on: Sequence[str] = (),
+        max_attempts: int = 3,
+        timeout_s: float | None = None,
+        idempotency_key: str | None = None,
+        cache_ttl_s: float = 0,
+        result_ttl_s: float | None = None,
+        queue: str = "default",
+    ) -> Submission:
+        submission = self._queue.submit(
+            type_,
+            payload,
+            priority=priority,
+            delay_s=delay_s,
+            run_at=run_at,
+            depends_on=depends_on,
+            max_attempts=max_attempts,
+            timeout_s=timeout_s,
+            idempotency_key=idempotency_key,
+            cache_ttl_s=cache_ttl_s,
+            result_ttl_s=result_ttl_s,
+            queue=queue,
+        )
+        self._react()
+        return submission
+
+    async def claim(self, worker_id: str, max_tasks: int, wait_s: float) -> list[ClaimedTask]:
+        claimed = self._queue.claim(worker_id, max_tasks)
+        self._react()
+        worker = self._queue.workers.get(worker_id)
+        if claimed or wait_s <= 0 or self._queue.draining or worker.free == 0:
+            return claimed
+        loop = asyncio.get_running_loop()
+        entry = _Claim(worker_id, max_tasks, loop.create_future())
+        self._claims.append(entry)
+        timer = loop.call_later(wait_s, _resolve, entry.future, [])
+        try:
+            return await entry.future
+        except asyncio.CancelledError:
+            # The caller is gone (a shutdown, a dropped connection): give back what it got.
+            for task in _outcome(entry.future) or []:
+                with contextlib.suppress(DomainError):  # unless it has already moved on
+                    self._queue.release(task.task_id, task.lease_id)
+            self._react()
+            raise
+        finally:
+            timer.cancel()
+            if entry in self._claims:
+                self._claims.remove(entry)
+
+    async def get(self, task_id: str, wait_s: float = 0) -> TaskView:
+        self._sweep()
+        task = self._queue.get(task_id)
+        if task.state.terminal or wait_s <= 0 or self._queue.draining:
+            return TaskView.model_validate(task)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._watchers.setdefault(task_id, []).append(future)
+        timer = loop.call_later(wait_s, _resolve, future, None)
+        try:
+            await future
+        finally:
+            timer.cancel()
+            waiting = self._watchers.get(task_id, [])
+            if future in waiting:
+                waiting.remove(future)
+                if not waiting:
+                    del self._watchers[task_id]
+        return TaskView.model_validate(task)
+
+    async def heartbeat(self, task_id: str, lease_id: str, progress: float | None) -> LeaseRenewal:
+        renewal = self._queue.heartbeat(task_id, lease_id, progress)
+        self._react()
+        return renewal
+
+    async def complete(self, task_id: str, lease_id: str, result: JsonValue) -> TaskView:
+        view = self._queue.complete(task_id, lease_id, result)
+        self._react()
+        return view
+
+    async def fail(
+        self, task_id: str, lease_id: str, error: JsonValue, retryable: bool
+    ) -> TaskView:
+        view = self._queue.fail(task_id, lease_id, error, retryable)
+        self._react()
+        return view
+
+    async def release(self, task_id: str, lease_id: str) -> TaskView:
+        view = self._queue.release(task_id, lease_id)
+        self._react()
+        return view
+
+    async def list_tasks(
+        self,
+        state: TaskState | None = None,
+        type_: str | None = None,
+        queue: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> TaskPage:
+        self._sweep()
+        return page(self._queue, state, type_, queue, cursor, limit)
+
+    async def stats(self) -> Stats:
+        self._sweep()
+        return stats(self._queue)
+
+    async def cancel(self, task_id: str) -> TaskView:
+        view = self._queue.cancel(task_id)
+        self._react()
+        return view
+
+    async def requeue(self, task_id: str) -> TaskView:
+        view = self._queue.requeue(task_id)
+        self._react()
+        return view
+
+    # ---- workers ---------------------------------------------------------------------
+
+    async def register(
+        self, name: str, types: Collection[str], queues: Collection[str], capacity: int
+    ) -> Registration:
+        registration = self._queue.register(name, types, queues, capacity)
+        self._react()
+        return registration
+
+    async def worker_heartbeat(
+        self, worker_id: str, running: Sequence[RunningTask]
+    ) -> WorkerHeartbeat:
+        answer = self._queue.worker_heartbeat(worker_id, running)
+        self._react()
+        if self._queue.has_ready():
+            self._serve()  # a worker back online may be waiting for them
+        return answer
+
+    async def deregister(self, worker_id: str) -> WorkerView:
+        view = self._queue.deregister(worker_id)
+        for entry in [c for c in self._claims if c.worker_id == worker_id]:
+            self._claims.remove(entry)
+            _resolve(entry.future, [])
+        self._react()
+        return view
+
+    async def list_workers(self) -> list[WorkerView]:
+        self._sweep()
+        return [WorkerView.model_validate(worker) for worker in self._queue.workers]
+
+    # ---- reacting to transitions -----------------------------------------------------
+
+    def _react(self) -> None:
+        queue = self._queue
+        if queue.finished:
+            finished, queue.finished = queue.finished, []
+            for task_id in finished:
+                for future in self._watchers.pop(task_id, []):
+                    _resolve(future, None)
+        if queue.ready:
+            queue.ready = False
+            queue.freed.clear()
+            self._serve()
+        elif queue.freed:
+            # A worker with room again may have a claim that waited while it was full.
+            freed, queue.freed = queue.freed, set()
+            if queue.has_ready():
+                self._serve(freed)
+
+    def _serve(self, workers: set[str] | None = None) -> None:
+        """Hand ready tasks to waiting claims (of these ``workers`` only), oldest claim first."""
+        now = self._queue.clock.time()
+        for entry in list(self._claims):
+            if not self._queue.has_ready():
+                break
+            if entry.future.done():
+                self._claims.remove(entry)
+                continue
+            if workers is not None and entry.worker_id not in workers:
+                continue
+            worker = self._queue.workers.find(entry.worker_id)
+            if worker is None or worker.health is Health.OFFLINE:
+                continue
+            claimed = self._queue.take(worker, entry.max_tasks, now)
+            if claimed:
+                self._claims.remove(entry)
+                entry.future.set_result(claimed)
+
+
+def _resolve(future: asyncio.Future[Any], value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _outcome(future: asyncio.Future[list[ClaimedTask]]) -> list[ClaimedTask] | None:
+    if future.done() and not future.cancelled():
+        return future.result()
+    return None

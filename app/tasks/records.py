@@ -1,0 +1,108 @@
+"""The task queue's records: tasks and their attempts.
+
+A ``Task`` is plain mutable data owned by the queue: only the queue's transitions
+(``app.tasks.queue`` and ``app.tasks.state``) change it, each in one synchronous step. Each
+record names what it shows on the wire as its wire model does (``task_id``, ``emoji``,
+``attempt``...), so ``TaskView.model_validate(task)`` reads it directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.tasks.models import Outcome, Priority, TaskState
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One lease on a task: who ran it, when, and how it ended."""
+
+    number: int
+    secret: str
+    """The lease id: the worker's proof for this attempt (``lease_id`` once it has ended)."""
+    worker_id: str
+    started_at: float
+    expires_at: float
+    """When the lease lapses unless renewed; never after ``deadline``."""
+    deadline: float
+    """``started_at + timeout_s``: no renewal goes past it."""
+    ended_at: float | None = None
+    outcome: Outcome | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.outcome is None
+
+    @property
+    def lease_id(self) -> str | None:
+        """The lease id as anyone may see it: hidden while the lease is live."""
+        return None if self.live else self.secret
+
+
+@dataclass(slots=True)
+class Task:
+    id: str
+    seq: int
+    """Submit order; the last tie-breaker between equally urgent tasks."""
+    type: str
+    queue: str
+    payload: Any
+    fingerprint: str
+    """A digest of (type, payload): the key for idempotency checks and the cache."""
+    priority: Priority
+    max_attempts: int
+    timeout_s: float
+    result_ttl_s: float
+    cache_ttl_s: float
+    submitted_at: float
+    ready_at: float
+    """When it may run (its delay); a retry moves it to the end of its backoff."""
+    state: TaskState
+    depends_on: tuple[str, ...] = ()
+    idempotency_key: str | None = None
+    waiting_on: set[str] = field(default_factory=set)
+    """Dependencies that have not succeeded yet."""
+    dependents: set[str] = field(default_factory=set)
+    attempts: list[Attempt] = field(default_factory=list)
+    charged: int = 0
+    """Attempts that count against ``max_attempts`` since the last requeue."""
+    progress: float | None = None
+    cancel_requested: bool = False
+    result: Any = None
+    error: Any = None
+    reason: str | None = None
+    """Why it ended the way it did, e.g. ``upstream_failed`` or ``lease_expired``."""
+    cached: bool = False
+    """Its result came from the cache; it never ran."""
+    finished_at: float | None = None
+    expires_at: float | None = None
+    """When a finished task is forgotten (unless dependents still wait on its result)."""
+
+    @property
+    def lease(self) -> Attempt | None:
+        """The live attempt, if the task is running."""
+        if self.attempts and self.attempts[-1].live:
+            return self.attempts[-1]
+        return None
+
+    # ---- what the wire shows under other names -----------------------------------------
+
+    @property
+    def task_id(self) -> str:
+        return self.id
+
+    @property
+    def emoji(self) -> str:
+        return self.state.emoji
+
+    @property
+    def attempt(self) -> int:
+        """Attempts made so far."""
+        return len(self.attempts)
+
+    @property
+    def worker_id(self) -> str | None:
+        """The worker running it now."""
+        live = self.lease
+        return live.worker_id if live is not None else None
