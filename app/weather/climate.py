@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.weather.cities import City
-from app.weather.readings import Condition, DayOutlook, Observation
+from app.weather.models import CityInfo, Condition
+from app.weather.readings import DayOutlook, Observation
 
 STEP_S = 900
 """Seconds between readings."""
@@ -59,13 +59,13 @@ class _Day:
     precipitation_chance_pct: int
 
 
-def observe(city: City, now: float) -> Observation:
+def observe(city: CityInfo, now: float) -> Observation:
     """The reading for ``city`` at the latest 15-minute mark at or before ``now``."""
     return _observation(city, math.floor(now / STEP_S) * STEP_S)
 
 
 @functools.lru_cache(maxsize=16_384)
-def _observation(city: City, t: int) -> Observation:
+def _observation(city: CityInfo, t: int) -> Observation:
     # A pure function of (city, mark): everyone asking about a city in the same quarter hour
     # shares one computation.
     temperature, dew_point, wind, wind_from = _state(city, t)
@@ -83,7 +83,7 @@ def _observation(city: City, t: int) -> Observation:
     )
 
 
-def outlook(city: City, now: float, days: int) -> list[DayOutlook]:
+def outlook(city: CityInfo, now: float, days: int) -> list[DayOutlook]:
     """``days`` local calendar days of forecast, starting with the city's today."""
     zone = city.zone
     today = datetime.fromtimestamp(now, zone).date()
@@ -138,7 +138,7 @@ def feels_like(temperature_c: float, humidity_pct: float, wind_kmh: float) -> fl
 
 
 @functools.lru_cache(maxsize=16_384)
-def _extremes(city: City, day: date) -> tuple[float, float]:
+def _extremes(city: CityInfo, day: date) -> tuple[float, float]:
     """The day's high and low over its 15-minute readings: pure, so computed once."""
     zone = city.zone
     morning, afternoon = _span(city, day - _ONE_DAY), _span(city, day)
@@ -164,19 +164,19 @@ class _Span:
         return x + (y - x) * s
 
 
-def _span(city: City, first: date) -> _Span:
+def _span(city: CityInfo, first: date) -> _Span:
     second = first + _ONE_DAY
     zone = city.zone
     return _Span(_noon(zone, first), _noon(zone, second), _day(city, first), _day(city, second))
 
 
-def _temperature(city: City, span: _Span, t: float) -> float:
+def _temperature(city: CityInfo, span: _Span, t: float) -> float:
     a, b = span.a, span.b
     mean = normal_c(city.latitude, t) + span.blend(t, a.anomaly_c, b.anomaly_c)
     return mean + span.blend(t, a.half_range_c, b.half_range_c) * _diurnal(city, t)
 
 
-def _state(city: City, t: float) -> tuple[float, float, float, float]:
+def _state(city: CityInfo, t: float) -> tuple[float, float, float, float]:
     """Temperature, dew point, wind speed and wind direction at instant ``t``."""
     today = datetime.fromtimestamp(t, city.zone).date()
     span = _span(city, today if t >= _noon(city.zone, today) else today - _ONE_DAY)
@@ -191,7 +191,7 @@ def _state(city: City, t: float) -> tuple[float, float, float, float]:
     return temperature, dew_point, wind, wind_from
 
 
-def _diurnal(city: City, t: float) -> float:
+def _diurnal(city: CityInfo, t: float) -> float:
     """-1 at 05:00 solar time, rising to +1 at 15:00, falling back through the night."""
     hour = (t / 3600 + city.longitude / 15) % 24
     if 5 <= hour < 15:
@@ -200,7 +200,7 @@ def _diurnal(city: City, t: float) -> float:
 
 
 @functools.lru_cache(maxsize=16_384)
-def _day(city: City, day: date) -> _Day:
+def _day(city: CityInfo, day: date) -> _Day:
     rng = _rng(city, day)
     lat = abs(city.latitude)
     noon = _noon(city.zone, day)
@@ -241,7 +241,7 @@ def _day(city: City, day: date) -> _Day:
     )
 
 
-def _rng(city: City, day: date) -> random.Random:
+def _rng(city: CityInfo, day: date) -> random.Random:
     """A generator seeded by (city, date) alone: a stable hash, not Python's salted ``hash()``."""
     seed = hashlib.blake2b(f"{city.id}/{day.isoformat()}".encode(), digest_size=8).digest()
     return random.Random(int.from_bytes(seed, "big"))  # noqa: S311  # weather, not secrets
@@ -278,7 +278,7 @@ def _prevailing_wind_deg(latitude: float) -> float:
     return 90.0
 
 
-def _sun_is_up(city: City, t: float) -> bool:
+def _sun_is_up(city: CityInfo, t: float) -> bool:
     declination = -_AXIAL_TILT * math.cos(
         2 * math.pi * (t / 86_400 - _DECEMBER_SOLSTICE) / _YEAR_DAYS
     )

@@ -24,7 +24,7 @@ import aiohttp
 
 from app import __version__
 from app.clock import Clock
-from app.weather.cities import City
+from app.weather.models import CityInfo
 from app.weather.openmeteo_format import CURRENT, DAILY, Bundle, UpstreamError, parse, reason
 
 FORECAST_DAYS = 14
@@ -68,7 +68,7 @@ class OpenMeteo:
         if self._session is not None:
             await self._session.close()
 
-    async def get(self, city: City, now: float) -> Bundle:
+    async def get(self, city: CityInfo, now: float) -> Bundle:
         """The city's answer for its current local day, from the cache or upstream."""
         today = datetime.fromtimestamp(now, city.zone).date()
         key = (city.id, today)
@@ -91,7 +91,7 @@ class OpenMeteo:
         if not task.cancelled():
             task.exception()  # retrieved: a failure nobody awaited is not an error to report
 
-    async def _fetch(self, city: City, today: date, key: tuple[int, date]) -> Bundle:
+    async def _fetch(self, city: CityInfo, today: date, key: tuple[int, date]) -> Bundle:
         try:
             body = await self._request(city)
             bundle = parse(body, today)
@@ -105,7 +105,7 @@ class OpenMeteo:
             self._cache.popitem(last=False)
         return bundle
 
-    async def _request(self, city: City) -> bytes:
+    async def _request(self, city: CityInfo) -> bytes:
         if self._session is None:
             raise UpstreamError("the provider is not open")
         params = {

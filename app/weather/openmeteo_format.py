@@ -15,7 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from app.weather.readings import Condition, DayOutlook, Observation
+from app.weather.models import Condition
+from app.weather.readings import DayOutlook, Observation
 
 CURRENT = (
     "temperature_2m",

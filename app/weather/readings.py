@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Generic, TypeVar
 
-Condition = Literal[
-    "clear", "partly_cloudy", "cloudy", "fog", "drizzle", "rain", "snow", "thunderstorm"
-]
-ProviderName = Literal["offline", "open-meteo"]
+from app.weather.models import Compass, Condition, ProviderName
+
 T = TypeVar("T")
+_COMPASS: tuple[Compass, ...] = typing.get_args(Compass)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +41,15 @@ class DayOutlook:
 
 
 @dataclass(frozen=True, slots=True)
-class Report(Generic[T]):
+class ProviderReport(Generic[T]):
     """A provider's answer, saying where it came from."""
 
     value: T
     provider: ProviderName
     fallback: bool = False
     """True when the live provider failed and the offline model answered instead."""
+
+
+def compass(degrees: int) -> Compass:
+    """The nearest of the 16 compass points to a bearing (0-359, clockwise from north)."""
+    return _COMPASS[round(degrees / 22.5) % 16]

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Literal
 
-Units = Literal["C", "F", "K"]
-Emoji = Literal["🥶", "😊", "🥵"]
+from app.weather.errors import BelowAbsoluteZero
+from app.weather.models import Emoji, Units
 
 ABSOLUTE_ZERO_C = Fraction(-27315, 100)
 _KELVIN_OFFSET = Fraction(27315, 100)
@@ -76,3 +75,22 @@ def emoji(celsius: Fraction) -> Emoji:
     if celsius < _MILD_BELOW_C:
         return "😊"
     return "🥵"
+
+
+def wire_emoji(celsius: float) -> Emoji:
+    """The emoji of a reading as published, so it agrees with the number the client sees."""
+    return emoji(Fraction(wire_celsius(celsius)))
+
+
+def emoji_of(temperature: int | float, units: Units) -> Emoji:
+    """The emoji of a client's temperature in ``units``, after exact conversion.
+
+    Raises ``BelowAbsoluteZero`` for a temperature colder than 0 K.
+    """
+    celsius = to_celsius(exact(temperature), units)
+    if celsius < ABSOLUTE_ZERO_C:
+        minimum = from_celsius(ABSOLUTE_ZERO_C, units)
+        raise BelowAbsoluteZero(
+            data={"temperature": temperature, "units": units, "minimum": float(minimum)}
+        )
+    return emoji(celsius)

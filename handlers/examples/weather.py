@@ -1,7 +1,7 @@
-"""Examples of weather.* for OpenRPC.
+"""Examples of weather.* for OpenRPC, one list per method.
 
 Readings are the offline model's at ManualClock's start, 2027-01-15T08:00:00Z;
-tests/test_weather_api.py replays every example against a server at that instant.
+tests/api/weather/test_weather.py replays every example against a server at that instant.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ SAO_LUIS = {
     "timezone": "America/Fortaleza",
 }
 
-TEMPERATURE = [
+GET_TEMPERATURE = [
     Example(
         "Paris, in Fahrenheit",
         {"city": "Paris", "units": "F"},
@@ -88,7 +88,7 @@ TEMPERATURE = [
         },
     ),
 ]
-EMOJI = [
+GET_EMOJI = [
     Example("mild", [15], "😊"),
     Example("50 °F is exactly 10 °C", {"temperature": 50, "units": "F"}, "😊"),
     Example("cold, in kelvin", {"temperature": 250, "units": "K"}, "🥶"),
@@ -141,7 +141,7 @@ FORECAST = [
         },
     )
 ]
-SEARCH = [
+SEARCH_CITIES = [
     Example(
         "accents optional",
         {"query": "sao", "limit": 2},

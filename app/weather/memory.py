@@ -1,0 +1,153 @@
+"""``MemoryWeatherStore``: the city index in this process, plus the configured provider.
+
+The offline climate model always answers. With ``--weather-provider open-meteo`` the live
+provider is asked first (its answers cached per city for ``--weather-cache-ttl-s``), and any
+failure of it (timeout, HTTP error, malformed answer) is answered by the model instead,
+flagged ``fallback``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from app.stores import Backend, StoreContext
+from app.weather import cities, climate
+from app.weather import units as u
+from app.weather.models import (
+    CityInfo,
+    CityRef,
+    CurrentWeather,
+    DayForecast,
+    Emoji,
+    Forecast,
+    TemperatureReading,
+    Units,
+)
+from app.weather.openmeteo import OpenMeteo
+from app.weather.openmeteo_format import UpstreamError
+from app.weather.readings import DayOutlook, Observation, ProviderReport, compass
+
+log = logging.getLogger("app.weather")
+
+
+class MemoryWeatherStore(Backend):
+    """Weather from the offline model, or from Open-Meteo with the model as its fallback."""
+
+    def __init__(self, context: StoreContext) -> None:
+        settings = context.settings
+        self._clock = context.clock
+        self._live: OpenMeteo | None = None
+        if settings.weather_provider == "open-meteo":
+            self._live = OpenMeteo(
+                url=settings.weather_url,
+                timeout_s=settings.weather_timeout_s,
+                ttl_s=settings.weather_cache_ttl_s,
+                clock=context.clock,
+            )
+
+    async def open(self) -> None:
+        # Parsing the dataset takes about a second: do it off the event loop, before serving.
+        await asyncio.to_thread(cities.load)
+        if self._live is not None:
+            await self._live.open()
+
+    async def close(self) -> None:
+        if self._live is not None:
+            await self._live.close()
+
+    async def search_cities(self, query: str, limit: int) -> list[CityInfo]:
+        """Up to ``limit`` cities whose name starts with ``query`` (folded), by population."""
+        return cities.load().search(query, limit)
+
+    async def get_temperature(
+        self, city: CityRef, country: str | None, units: Units
+    ) -> TemperatureReading:
+        """The temperature in ``city`` now. Raises ``CityNotFound``."""
+        found = _resolve(city, country)
+        report = await self._observe(found)
+        reading = report.value
+        return TemperatureReading(
+            city=found,
+            temperature=u.wire(reading.temperature_c, units),
+            units=units,
+            emoji=u.wire_emoji(reading.temperature_c),
+            observed_at=reading.observed_at,
+            provider=report.provider,
+            fallback=report.fallback,
+        )
+
+    async def get_emoji(self, temperature: int | float, units: Units) -> Emoji:
+        """How ``temperature`` (in ``units``) feels. Raises ``BelowAbsoluteZero``."""
+        return u.emoji_of(temperature, units)
+
+    async def current(self, city: CityRef, country: str | None, units: Units) -> CurrentWeather:
+        """The weather in ``city`` now. Raises ``CityNotFound``."""
+        found = _resolve(city, country)
+        report = await self._observe(found)
+        reading = report.value
+        return CurrentWeather(
+            city=found,
+            observed_at=reading.observed_at,
+            units=units,
+            temperature=u.wire(reading.temperature_c, units),
+            feels_like=u.wire(reading.feels_like_c, units),
+            humidity_pct=reading.humidity_pct,
+            wind_speed_kmh=reading.wind_speed_kmh,
+            wind_direction_deg=reading.wind_direction_deg,
+            wind_direction=compass(reading.wind_direction_deg),
+            condition=reading.condition,
+            is_day=reading.is_day,
+            emoji=u.wire_emoji(reading.temperature_c),
+            provider=report.provider,
+            fallback=report.fallback,
+        )
+
+    async def forecast(
+        self, city: CityRef, country: str | None, days: int, units: Units
+    ) -> Forecast:
+        """``days`` local days of forecast for ``city``, from its today. Raises ``CityNotFound``."""
+        found = _resolve(city, country)
+        report = await self._outlook(found, days)
+        return Forecast(
+            city=found,
+            units=units,
+            days=[
+                DayForecast(
+                    date=day.day,
+                    high=u.wire(day.high_c, units),
+                    low=u.wire(day.low_c, units),
+                    condition=day.condition,
+                    precipitation_chance_pct=day.precipitation_chance_pct,
+                )
+                for day in report.value
+            ],
+            provider=report.provider,
+            fallback=report.fallback,
+        )
+
+    async def _observe(self, city: CityInfo) -> ProviderReport[Observation]:
+        now = self._clock.time()
+        if self._live is not None:
+            try:
+                return ProviderReport((await self._live.get(city, now)).current, "open-meteo")
+            except UpstreamError as exc:
+                log.warning("open-meteo failed for %s (%s): %s", city.name, city.id, exc)
+                return ProviderReport(climate.observe(city, now), "offline", fallback=True)
+        return ProviderReport(climate.observe(city, now), "offline")
+
+    async def _outlook(self, city: CityInfo, days: int) -> ProviderReport[list[DayOutlook]]:
+        now = self._clock.time()
+        if self._live is not None:
+            try:
+                bundle = await self._live.get(city, now)
+                return ProviderReport(bundle.forecast(days), "open-meteo")
+            except UpstreamError as exc:
+                log.warning("open-meteo failed for %s (%s): %s", city.name, city.id, exc)
+                return ProviderReport(climate.outlook(city, now, days), "offline", fallback=True)
+        return ProviderReport(climate.outlook(city, now, days), "offline")
+
+
+def _resolve(city: CityRef, country: str | None) -> CityInfo:
+    # Country codes are accepted in any case; the index holds them upper-case.
+    return cities.load().resolve(city, country.upper() if country else None)
