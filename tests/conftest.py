@@ -1,22 +1,22 @@
+"""Fixtures shared by every kind of test: settings, the probe namespace, and app clients."""
+
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import orjson
 import pytest
-from aiohttp.test_utils import TestClient
 
-from app.clock import Clock
-from app.rpc.namespace import Namespace
+from app.clock import Clock, ManualClock
+from app.plugins import Plugin
 from app.server import create_app
+from app.server.builtin import BUILTIN
 from app.settings import Settings
-from handlers import NAMESPACES
-from tests.support import Probe
-
-Client = TestClient[Any, Any]
-MakeClient = Callable[..., Awaitable[Client]]
+from tests.helpers.openmeteo_standin import NOW, OpenMeteoStandIn
+from tests.helpers.probe import Probe
+from tests.helpers.rpc import Client, MakeClient
+from tests.helpers.tasks import Queue, make_queue
 
 
 @pytest.fixture
@@ -37,14 +37,14 @@ def make_client(aiohttp_client: Any, probe: Probe) -> MakeClient:
     """
 
     async def make(
-        namespaces: Sequence[Namespace] | None = None,
+        plugins: Sequence[Plugin] | None = None,
         clock: Clock | None = None,
         **overrides: Any,
     ) -> Client:
         settings = dataclasses.replace(Settings(), **overrides)
-        if namespaces is None:
-            namespaces = (*NAMESPACES, probe.namespace)
-        client: Client = await aiohttp_client(create_app(settings, namespaces, clock=clock))
+        if plugins is None:
+            plugins = (BUILTIN, Plugin([probe.namespace]))
+        client: Client = await aiohttp_client(create_app(settings, plugins, clock=clock))
         return client
 
     return make
@@ -55,37 +55,22 @@ async def client(make_client: MakeClient) -> Client:
     return await make_client()
 
 
-async def post(client: Client, payload: Any, **headers: str) -> tuple[int, Any]:
-    """POST a JSON value (or raw bytes) to /rpc; return the status and the decoded body."""
-    body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-    response = await client.post(
-        "/rpc", data=body, headers={"Content-Type": "application/json", **headers}
-    )
-    raw = await response.read()
-    return response.status, (orjson.loads(raw) if raw else None)
+@pytest.fixture
+async def q(make_client: MakeClient) -> Queue:
+    """tasks.* through /rpc, with helpers for each step of a task's life."""
+    return await make_queue(make_client)
 
 
-async def call(client: Client, method: str, params: Any = None, id: Any = 1) -> Any:
-    """One request; return its response object."""
-    request: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": id}
-    if params is not None:
-        request["params"] = params
-    status, body = await post(client, request)
-    assert status == 200
-    return body
+@pytest.fixture
+async def upstream(aiohttp_server: Any) -> OpenMeteoStandIn:
+    """A local Open-Meteo stand-in on a ManualClock starting at ``NOW``."""
+    standin = OpenMeteoStandIn(ManualClock(NOW))
+    server = await aiohttp_server(standin.app())
+    standin.url = str(server.make_url("/v1/forecast"))
+    return standin
 
 
-async def result(client: Client, method: str, params: Any = None) -> Any:
-    """Call and return the result, failing the test on a JSON-RPC error."""
-    response = await call(client, method, params)
-    assert "error" not in response, response
-    return response["result"]
-
-
-async def error(client: Client, method: str, params: Any = None) -> dict[str, Any]:
-    """Call and return the error object, failing the test on success."""
-    response = await call(client, method, params)
-    assert "error" in response, response
-    assert set(response) == {"jsonrpc", "error", "id"}
-    error_object: dict[str, Any] = response["error"]
-    return error_object
+@pytest.fixture
+def clock() -> ManualClock:
+    """Time that moves only when a test says so (2027-01-15T08:00:00Z to start)."""
+    return ManualClock()

@@ -1,0 +1,67 @@
+"""Start the real server (``python -m app``) as a child process on a loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_COMMAND = ["python", "-m", "app"]
+"""What the Docker image runs (its CMD); tests run the same with this interpreter."""
+_READY = re.compile(r"serving on http://127\.0\.0\.1:(\d+)/rpc")
+
+
+@dataclass
+class ServerProcess:
+    process: asyncio.subprocess.Process
+    port: int
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stopped(self) -> int:
+        """Wait for the process to exit (collecting its log) and return its exit status."""
+        assert self.process.stderr is not None
+        async with asyncio.timeout(30):
+            async for line in self.process.stderr:
+                self.log.append(line.decode())
+            return await self.process.wait()
+
+
+@asynccontextmanager
+async def server_process(
+    *args: str,
+    command: Sequence[str] = (sys.executable, *SERVER_COMMAND[1:]),
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+) -> AsyncIterator[ServerProcess]:
+    """Run the server until the block ends, on a free loopback port unless told otherwise."""
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        *args,
+        cwd=cwd,
+        env={**os.environ, "RPC_HOST": "127.0.0.1", "RPC_PORT": "0", **(env or {})},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while not (match := _READY.search(line := (await process.stderr.readline()).decode())):
+                log.append(line)
+                if not line:
+                    raise RuntimeError("server exited before listening:\n" + "".join(log))
+        yield ServerProcess(process, int(match.group(1)), log)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

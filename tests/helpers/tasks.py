@@ -1,0 +1,165 @@
+"""Helpers for the task-queue tests: an app on a ManualClock, and workers as factories."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.clock import ManualClock
+from app.server.keys import STORES
+from app.tasks.models import ClaimedTask, TaskView
+from app.tasks.store import TaskStore
+from tests.helpers.rpc import Client, MakeClient, error, result
+
+
+@dataclass
+class Queue:
+    """A test app with a manual clock, and shortcuts for calling tasks.* and workers.*."""
+
+    client: Client
+    clock: ManualClock
+
+    async def submit(self, type_: str = "compute", payload: Any = None, **options: Any) -> str:
+        answer = await result(
+            self.client, "tasks.submit", {"type": type_, "payload": payload, **options}
+        )
+        task_id: str = answer["task_id"]
+        return task_id
+
+    async def worker(
+        self, types: list[str] | None = None, capacity: int = 10, **options: Any
+    ) -> str:
+        answer = await result(
+            self.client,
+            "workers.register",
+            {"name": "test", "types": types or ["compute"], "capacity": capacity, **options},
+        )
+        worker_id: str = answer["worker_id"]
+        return worker_id
+
+    async def claim(self, worker_id: str, max_tasks: int = 1, wait_s: float = 0) -> list[Any]:
+        claimed: list[Any] = await result(
+            self.client,
+            "tasks.claim",
+            {"worker_id": worker_id, "max_tasks": max_tasks, "wait_s": wait_s},
+        )
+        return claimed
+
+    async def claim_one(self, worker_id: str) -> dict[str, Any]:
+        [claimed] = await self.claim(worker_id)
+        return dict(claimed)
+
+    async def complete(self, claimed: dict[str, Any], value: Any = "ok") -> dict[str, Any]:
+        view: dict[str, Any] = await result(
+            self.client,
+            "tasks.complete",
+            {"task_id": claimed["task_id"], "lease_id": claimed["lease_id"], "result": value},
+        )
+        return view
+
+    async def fail(self, claimed: dict[str, Any], retryable: bool = True) -> dict[str, Any]:
+        view: dict[str, Any] = await result(
+            self.client,
+            "tasks.fail",
+            {
+                "task_id": claimed["task_id"],
+                "lease_id": claimed["lease_id"],
+                "error": {"message": "boom"},
+                "retryable": retryable,
+            },
+        )
+        return view
+
+    async def get(self, task_id: str, wait_s: float = 0) -> dict[str, Any]:
+        view: dict[str, Any] = await result(
+            self.client, "tasks.get", {"task_id": task_id, "wait_s": wait_s}
+        )
+        return view
+
+    async def state(self, task_id: str) -> str:
+        state: str = (await self.get(task_id))["state"]
+        return state
+
+    async def error(self, method: str, params: Any) -> dict[str, Any]:
+        return await error(self.client, method, params)
+
+    async def call(self, method: str, params: Any = None) -> Any:
+        return await result(self.client, method, params)
+
+
+async def make_queue(make_client: MakeClient, **settings: Any) -> Queue:
+    clock = ManualClock()
+    overrides = {"task_retry_base_s": 1.0, "task_retry_max_s": 60.0, **settings}
+    return Queue(await make_client(clock=clock, **overrides), clock)
+
+
+def task_store(client: Client) -> TaskStore:
+    """The TaskStore backend a test app serves."""
+    store = client.app[STORES].by_protocol[TaskStore]
+    assert isinstance(store, TaskStore)
+    return store
+
+
+class Arrivals:
+    """Tells a test when a long-poll starts waiting in the store: an event, not polling.
+
+    The store has no such event of its own (nothing but a test needs one), so this wraps
+    its Protocol's long-polls, ``claim`` and ``get``, to count the calls with a wait that
+    have not returned. The in-memory store registers a waiting call before it first yields,
+    so once a call is counted and the test runs again, the call is waiting in the store.
+    """
+
+    def __init__(self, store: TaskStore) -> None:
+        self.store = store
+        self.changed = asyncio.Event()
+        self._waiting = 0
+        self._watched: Counter[str] = Counter()
+        claim, get = store.claim, store.get
+
+        async def counted_claim(worker_id: str, max_tasks: int, wait_s: float) -> list[ClaimedTask]:
+            if wait_s <= 0:
+                return await claim(worker_id, max_tasks, wait_s)
+            self._waiting += 1
+            self.changed.set()
+            try:
+                return await claim(worker_id, max_tasks, wait_s)
+            finally:
+                self._waiting -= 1
+                self.changed.set()
+
+        async def counted_get(task_id: str, wait_s: float = 0) -> TaskView:
+            if wait_s <= 0:
+                return await get(task_id, wait_s)
+            self._watched[task_id] += 1
+            self.changed.set()
+            try:
+                return await get(task_id, wait_s)
+            finally:
+                self._watched[task_id] -= 1
+                self.changed.set()
+
+        # Instance attributes shadow the methods: callers (handlers too) get the counted ones.
+        setattr(store, "claim", counted_claim)  # noqa: B010
+        setattr(store, "get", counted_get)  # noqa: B010
+
+    @classmethod
+    def of(cls, q: Queue) -> Arrivals:
+        return cls(task_store(q.client))
+
+    @property
+    def claims(self) -> int:
+        """Claims waiting for work now."""
+        return self._waiting
+
+    def watched(self, task_id: str) -> bool:
+        """Whether a ``get`` waits for this task to finish."""
+        return self._watched[task_id] > 0
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        async with asyncio.timeout(5):
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()

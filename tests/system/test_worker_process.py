@@ -1,0 +1,203 @@
+"""Real processes: a server and ``rpc-hub worker``s, one of them killed in the middle of work."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from app.client import Client
+from app.tasks.errors import TaskNotFound
+from tests.helpers.server_process import ServerProcess, server_process
+from tests.helpers.worker_process import worker_process
+
+FAST = (
+    "--no-call-log",
+    "--task-lease-ttl-s",
+    "1.5",
+    "--worker-heartbeat-s",
+    "0.3",
+    "--task-retry-base-s",
+    "0.05",
+    "--task-retry-max-s",
+    "0.5",
+)
+PLUGIN = ("--plugin", "tests.helpers.task_plugins:types")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[ServerProcess]:
+    async with server_process(*FAST) as running:
+        yield running
+
+
+@pytest.fixture
+async def server_client(server: ServerProcess) -> AsyncIterator[Client]:
+    async with Client(f"{server.url}/rpc", errors=[TaskNotFound]) as rpc:
+        yield rpc
+
+
+def mixed_task(i: int) -> tuple[dict[str, Any], Any]:
+    """The i-th task of a mixed workload, and the result it must end with."""
+    kind = i % 5
+    if kind == 0:
+        return {"type": "compute", "payload": {"op": "add", "a": i, "b": 1}}, i + 1
+    if kind == 1:
+        return {"type": "compute", "payload": {"op": "multiply", "a": i, "b": 3}}, i * 3
+    if kind == 2:
+        text = f"task {i}"
+        return {"type": "transform", "payload": {"op": "reverse", "text": text}}, text[::-1]
+    if kind == 3:
+        return {"type": "io", "payload": {"delay_s": 0.01, "echo": i}}, {"echo": i, "delay_s": 0.01}
+    return {"type": "sleep", "payload": {"seconds": 0.1}}, 0.1
+
+
+async def submit_all(server_client: Client, tasks: list[dict[str, Any]]) -> list[str]:
+    ids: list[str] = []
+    for start in range(0, len(tasks), 100):
+        async with server_client.batch() as batch:
+            futures = [batch.call("tasks.submit", **task) for task in tasks[start : start + 100]]
+        ids.extend(future.result()["task_id"] for future in futures)
+    return ids
+
+
+GET_WAIT_S = 20
+"""Each tasks.get long-poll: well under the server_client's 30 s request timeout."""
+
+
+async def finished(server_client: Client, ids: list[str]) -> list[dict[str, Any]]:
+    """Every task once it is finished, waiting with tasks.get long-polls (no sleeps)."""
+    limit = asyncio.Semaphore(50)
+
+    async def one(task_id: str) -> dict[str, Any]:
+        async with limit:
+            view: dict[str, Any] = await server_client.call(
+                "tasks.get", task_id=task_id, wait_s=GET_WAIT_S
+            )
+            while view["state"] not in ("succeeded", "failed", "cancelled", "dead"):
+                view = await server_client.call("tasks.get", task_id=task_id, wait_s=GET_WAIT_S)
+            return view
+
+    async with asyncio.timeout(120):
+        return await asyncio.gather(*(one(task_id) for task_id in ids))
+
+
+async def test_500_tasks_survive_a_worker_killed_mid_task(
+    server: ServerProcess, server_client: Client
+) -> None:
+    work = [mixed_task(i) for i in range(500)]
+    async with (
+        worker_process(server.url, "--concurrency", "6", "--name", "victim") as victim,
+        worker_process(server.url, "--concurrency", "8", "--name", "a") as a,
+        worker_process(server.url, "--concurrency", "8", "--name", "b") as b,
+    ):
+        ids = await submit_all(server_client, [task for task, _ in work])
+        await victim.wait_started(40)
+        victim.process.send_signal(signal.SIGKILL)
+        views = await finished(server_client, ids)
+        final = {
+            (v["task_id"], v["attempts"][-1]["lease_id"], v["attempts"][-1]["worker_id"])
+            for v in views
+        }
+        by_worker = {
+            worker: {(task, lease) for task, lease, wid in final if wid in worker.worker_ids}
+            for worker in (victim, a, b)
+        }
+        for survivor in (a, b):  # its log may trail the server by a line or two
+            await survivor.wait_completed(by_worker[survivor])
+    assert await victim.process.wait() == -signal.SIGKILL
+
+    assert [view["state"] for view in views] == ["succeeded"] * len(ids)
+    assert [view["result"] for view in views] == [expected for _, expected in work]
+    lost = 0
+    for view in views:
+        outcomes = [attempt["outcome"] for attempt in view["attempts"]]
+        # Exactly one attempt succeeded, and it is the last one: done once, by its final lease.
+        assert outcomes.count("succeeded") == 1 and outcomes[-1] == "succeeded", view
+        lost += sum(outcome in ("expired", "revoked") for outcome in outcomes)
+    assert lost >= 1, "the victim must have been killed while it held a task"
+    # The workers agree: each completion they saw accepted is the task's only one, made with
+    # the final lease. (The victim may die between the server's answer and its log line.)
+    completions = Counter(pair for worker in (victim, a, b) for pair in worker.completed)
+    assert set(completions.values()) == {1}
+    for worker in (a, b):
+        assert set(worker.completed) == by_worker[worker]
+    assert set(victim.completed) <= by_worker[victim]
+    stats = await server_client.call("tasks.stats")
+    assert stats["by_state"]["succeeded"] == 500
+
+
+async def test_sigterm_releases_unfinished_work_and_deregisters(
+    server: ServerProcess, server_client: Client
+) -> None:
+    long = (await server_client.call("tasks.submit", type="sleep", payload={"seconds": 600}))[
+        "task_id"
+    ]
+    short = (await server_client.call("tasks.submit", type="sleep", payload={"seconds": 0.2}))[
+        "task_id"
+    ]
+    async with worker_process(server.url, "--concurrency", "2", "--grace-s", "2") as worker:
+        await worker.wait_started(2)
+        worker.process.send_signal(signal.SIGTERM)
+        assert await worker.process.wait() == 0
+    view = await server_client.call("tasks.get", task_id=short)
+    assert view["state"] == "succeeded"  # finished within the grace period
+    view = await server_client.call("tasks.get", task_id=long)
+    assert view["state"] == "pending"  # given back, uncharged, for another worker
+    assert [attempt["outcome"] for attempt in view["attempts"]] == ["released"]
+    assert await server_client.call("workers.list") == []
+
+
+async def test_plugins_retries_and_dependencies_through_a_real_worker(
+    server: ServerProcess, server_client: Client
+) -> None:
+    flaky = (
+        await server_client.call(
+            "tasks.submit", type="flaky", payload={"succeed_on": 2}, max_attempts=2
+        )
+    )["task_id"]
+    first = await server_client.call(
+        "tasks.submit", type="compute", payload={"op": "add", "a": 1, "b": 2}
+    )
+    child = (
+        await server_client.call(
+            "tasks.submit", type="total_of_deps", payload=10, depends_on=[first["task_id"], flaky]
+        )
+    )["task_id"]
+    async with worker_process(server.url, *PLUGIN):
+        views = await finished(server_client, [flaky, child])
+    assert [a["outcome"] for a in views[0]["attempts"]] == ["failed", "succeeded"]
+    assert views[0]["result"] == 2
+    assert views[1]["result"] == 10 + 3 + 2
+
+
+async def test_a_server_cancel_stops_the_task_on_the_worker(
+    server: ServerProcess, server_client: Client
+) -> None:
+    task = (await server_client.call("tasks.submit", type="sleep", payload={"seconds": 600}))[
+        "task_id"
+    ]
+    async with worker_process(server.url) as worker:
+        await worker.wait_started(1)
+        await server_client.call("tasks.cancel", task_id=task)
+        [view] = await finished(server_client, [task])
+        await worker.wait_for(f"stopping task {task}")
+    assert (view["state"], view["reason"]) == ("cancelled", "cancelled")
+    assert view["attempts"][0]["outcome"] == "failed"
+
+
+async def test_a_stopping_server_ends_long_polls_and_pauses_its_workers() -> None:
+    async with (
+        server_process(*FAST, "--drain-delay-s", "1") as server,
+        worker_process(server.url) as worker,
+    ):
+        server.process.send_signal(signal.SIGTERM)
+        # The worker's waiting claim returns at once, and it learns why from a heartbeat.
+        await worker.wait_for("the server is draining: claiming paused")
+        assert await server.stopped() == 0
+        worker.process.send_signal(signal.SIGTERM)
+        assert await worker.process.wait() == 0
