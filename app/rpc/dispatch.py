@@ -30,7 +30,7 @@ from typing import Any
 from app.rpc.access import ANONYMOUS, Principal
 from app.rpc.codec import decode, deeper_than, encode
 from app.rpc.context import CallContext
-from app.rpc.eager import Suspended, start_eagerly
+from app.rpc.eager import Suspended
 from app.rpc.errors import (
     BatchTooLarge,
     CallTimeout,
@@ -178,14 +178,16 @@ class Dispatcher:
         if len(docs) > self._limits.max_batch:
             error = BatchTooLarge(data={"limit": self._limits.max_batch, "received": len(docs)})
             return self._refuse(None, error, started, request)
-        responses: list[Response] = []
+        responses: list[dict[str, Any]] = []  # notifications get no answer
         for index, doc in enumerate(docs):
             response = self._start(doc, perf_counter(), request)
             if isinstance(response, _Waiting):
-                responses += await self._finish_batch(response, docs[index + 1 :], request)
+                rest = await self._finish_batch(response, docs[index + 1 :], request)
+                responses += [answer for answer in rest if answer is not None]
                 break
-            responses.append(response)
-        return [item for item in responses if item is not None] or None
+            if response is not None:
+                responses.append(response)
+        return responses or None
 
     async def _finish_batch(
         self, first: _Waiting, docs: list[Any], request: _Request
@@ -261,12 +263,14 @@ class Dispatcher:
             prefix = target.prefix
             if target.context_index is not None:
                 prefix = _with_context(prefix, target.context_index, call, request)
-            outcome = start_eagerly(target.func(*prefix, *args, **kwargs))
+            handler = target.func(*prefix, *args, **kwargs)
+            # Its first step, inline: most handlers finish here (see eager.py).
+            suspended = Suspended(handler, handler.send(None))
+        except StopIteration as stop:
+            return self._succeed(call, stop.value, request)
         except Exception as exc:
             return self._fail(call, exc, request)
-        if type(outcome) is Suspended:
-            return _Waiting(call, outcome, target.timeout_s)
-        return self._succeed(call, outcome, request)
+        return _Waiting(call, suspended, target.timeout_s)
 
     async def _finish(self, waiting: _Waiting, request: _Request) -> Response:
         """Drive a suspended handler to its end, within the call's time limit."""

@@ -4,7 +4,11 @@ Most in-memory handlers never await anything that suspends, so their first
 ``coro.send(None)`` already ends in ``StopIteration``. Wrapping every call in
 ``asyncio.timeout`` and an ``await`` would cost more than such a handler does; stepping the
 coroutine by hand lets those calls skip it, and lets a batch keep running items inline
-until one really waits. ``bench/README.md`` records what this saves.
+until one really waits. In process this measured 3.3 against 7.6 us per call, and 245
+against 1,173 us per batch of 100 (bench/README.md).
+
+The dispatcher takes the first step itself (``Suspended(coro, coro.send(None))``: a function
+call more is measurable on that path); a ``Suspended`` continues the handler from there.
 """
 
 from __future__ import annotations
@@ -26,22 +30,6 @@ class Suspended(Generic[T]):
 
     def __await__(self) -> Generator[Any, Any, T]:
         return _resume(self._coro, self._yielded)
-
-    def close(self) -> None:
-        """Abandon the coroutine (its ``finally`` blocks run now)."""
-        self._coro.close()
-
-
-def start_eagerly(coro: Coroutine[Any, Any, T]) -> T | Suspended[T]:
-    """Run ``coro`` until it first suspends: its result if it finished, else a Suspended.
-
-    An exception the coroutine raises on its first step propagates from here.
-    """
-    try:
-        yielded = coro.send(None)
-    except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]
-    return Suspended(coro, yielded)
 
 
 def _resume(coro: Coroutine[Any, Any, T], yielded: Any) -> Generator[Any, Any, T]:
