@@ -17,6 +17,9 @@ import orjson
 from app.logs import Format, timestamp
 from app.rpc.dispatch import CallRecord
 
+_SHOWN_LIMIT = 4096
+"""How many distinct safe method names the text format remembers as checked."""
+
 
 class CallLog:
     """Writes one line per call. Records are collected and written together at most
@@ -29,6 +32,7 @@ class CallLog:
         self._json = fmt == "json"
         self._stream = stream
         self._pending: list[tuple[float, str, Sequence[CallRecord]]] = []
+        self._shown: dict[str, str] = {}
 
     def __call__(self, request_id: str, records: Sequence[CallRecord]) -> None:
         if not self._pending:
@@ -38,46 +42,55 @@ class CallLog:
     def flush(self) -> None:
         if not self._pending:
             return
-        line = self._json_line if self._json else self._text_line
-        lines = []
+        lines = self._json_lines if self._json else self._text_lines
+        out: list[str] = []
         last_ms, stamp = -1, ""
         for when, request_id, records in self._pending:
             ms = int(when * 1000)
             if ms != last_ms:  # under load, many requests share a millisecond
                 last_ms, stamp = ms, timestamp(when)
-            for record in records:
-                lines.append(line(stamp, request_id, record.method, record.duration_s, record.code))
+            lines(out, stamp, request_id, records)
         self._pending.clear()
         stream = self._stream or sys.stderr  # looked up now: stderr may have been redirected
-        stream.write("\n".join(lines) + "\n")
+        stream.write("\n".join(out) + "\n")
         stream.flush()
 
-    @staticmethod
-    def _text_line(
-        stamp: str, request_id: str, method: str, duration_s: float, code: int | None
-    ) -> str:
-        # Unknown names are client input: quoted when they could break or forge fields.
+    def _text_lines(
+        self, out: list[str], stamp: str, request_id: str, records: Sequence[CallRecord]
+    ) -> None:
+        # The shared start of a request's lines is built once: this loop runs per call.
+        head = f"{stamp} INFO rpc.call request_id={request_id} method="
+        shown = self._shown
+        for record in records:
+            method = shown.get(record.method) or self._show(record.method)
+            outcome = "ok" if record.code is None else f"error code={record.code}"
+            out.append(
+                f"{head}{method} duration_ms={record.duration_s * 1000:.3f} outcome={outcome}"
+            )
+
+    def _show(self, method: str) -> str:
+        """The method as a text field. Unknown names are client input: they are quoted when
+        they could break or forge fields, and only safe ones are remembered, up to a bound."""
         if len(method) > 100 or not method.isprintable() or " " in method:
-            method = repr(method[:100])
-        outcome = "ok" if code is None else f"error code={code}"
-        return (
-            f"{stamp} INFO rpc.call request_id={request_id} method={method} "
-            f"duration_ms={duration_s * 1000:.3f} outcome={outcome}"
-        )
+            return repr(method[:100])
+        if len(self._shown) < _SHOWN_LIMIT:
+            self._shown[method] = method
+        return method
 
     @staticmethod
-    def _json_line(
-        stamp: str, request_id: str, method: str, duration_s: float, code: int | None
-    ) -> str:
-        return orjson.dumps(
-            {
+    def _json_lines(
+        out: list[str], stamp: str, request_id: str, records: Sequence[CallRecord]
+    ) -> None:
+        for record in records:
+            code = record.code
+            line = {
                 "ts": stamp,
                 "level": "info",
                 "logger": "rpc.call",
                 "request_id": request_id,
-                "method": method[:100],
-                "duration_ms": round(duration_s * 1000, 3),
+                "method": record.method[:100],
+                "duration_ms": round(record.duration_s * 1000, 3),
                 "outcome": "ok" if code is None else "error",
                 "code": code,
             }
-        ).decode()
+            out.append(orjson.dumps(line).decode())
