@@ -8,6 +8,8 @@ adds more, naming a Plugin, a Namespace (which needs no store) or a sequence of 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +46,15 @@ class Plugin:
 
 
 def load_plugins(references: Iterable[str]) -> list[Plugin]:
-    """Import each ``module:attribute``: a Plugin, a Namespace, or a sequence of them."""
+    """Import each ``module:attribute``: a Plugin, a Namespace, or a sequence of them.
+
+    Modules are found from the current directory too, as uvicorn finds apps: the
+    ``rpc-hub`` console script does not put it on ``sys.path`` by itself.
+    """
     plugins: list[Plugin] = []
+    references = list(references)
+    if references and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     for reference in references:
         module_name, _, attribute = reference.partition(":")
         if not module_name or not attribute:

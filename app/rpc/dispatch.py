@@ -139,7 +139,7 @@ class Dispatcher:
             context_index=kinds.index(CallContext) if CallContext in kinds else None,
             timeout_s=entry.declared.timeout_s or self._limits.call_timeout_s,
             check_depth=entry.binder.nesting > self._params_depth,
-            scope=entry.declared.scope,
+            scope=entry.scope,
             deprecated=entry.declared.deprecated,
         )
 
@@ -303,9 +303,9 @@ class Dispatcher:
         call.duration_s = perf_counter() - call.started
         call.code = error.code
         request.records.append(call)
-        if call.notification:
-            return None
-        return {"jsonrpc": "2.0", "error": error.to_error(), "id": call.id}
+        if not call.notification:
+            call.response = {"jsonrpc": "2.0", "error": error.to_error(), "id": call.id}
+        return call.response
 
     def _refuse(self, id_: Any, error: RPCError, started: float, request: _Request) -> Response:
         """Answer an invalid request object; these are answered even without an id."""
@@ -318,7 +318,8 @@ class Dispatcher:
             return encode(response)
         except (TypeError, ValueError):
             pass
-        # Some result cannot be sent exactly: turn just those answers into -32603, in place.
+        # Some result (or a handler's error data) cannot be sent exactly: turn just those
+        # answers into -32603, in place.
         for record in request.records:
             answer = record.response
             if answer is None:
@@ -327,7 +328,7 @@ class Dispatcher:
                 encode(answer)
             except (TypeError, ValueError) as exc:
                 error = self._internal(record.method, request, exc)
-                del answer["result"]
+                answer.pop("result", None)
                 answer["error"] = error.to_error()
                 answer["id"] = answer.pop("id")  # keeps the usual member order
                 record.code = error.code

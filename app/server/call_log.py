@@ -9,16 +9,13 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 import orjson
 
 from app.logs import Format, timestamp
 from app.rpc.dispatch import CallRecord
-
-_SHOWN_LIMIT = 4096
-"""How many distinct safe method names the text format remembers as checked."""
 
 
 class CallLog:
@@ -28,11 +25,14 @@ class CallLog:
 
     FLUSH_INTERVAL_S = 0.05
 
-    def __init__(self, fmt: Format, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, fmt: Format, stream: TextIO | None = None, methods: Iterable[str] = ()
+    ) -> None:
         self._json = fmt == "json"
         self._stream = stream
         self._pending: list[tuple[float, str, Sequence[CallRecord]]] = []
-        self._shown: dict[str, str] = {}
+        # Registered names are safe to show as they are; only other names need a look.
+        self._shown = {method: method for method in methods}
 
     def __call__(self, request_id: str, records: Sequence[CallRecord]) -> None:
         if not self._pending:
@@ -68,13 +68,12 @@ class CallLog:
                 f"{head}{method} duration_ms={record.duration_s * 1000:.3f} outcome={outcome}"
             )
 
-    def _show(self, method: str) -> str:
-        """The method as a text field. Unknown names are client input: they are quoted when
-        they could break or forge fields, and only safe ones are remembered, up to a bound."""
+    @staticmethod
+    def _show(method: str) -> str:
+        """An unknown method as a text field: client input, quoted when it could break or
+        forge fields."""
         if len(method) > 100 or not method.isprintable() or " " in method:
             return repr(method[:100])
-        if len(self._shown) < _SHOWN_LIMIT:
-            self._shown[method] = method
         return method
 
     @staticmethod

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.plugins import Plugin
 from app.stores import Backend, StoreContext
+
+log = logging.getLogger("app.server")
 
 
 class Stores:
@@ -23,8 +26,15 @@ class Stores:
         self._draining = False
 
     async def open(self) -> None:
-        for backend in self.by_protocol.values():
-            await backend.open()
+        """Open every backend in order; if one fails, close those already open, then raise."""
+        opened: list[Backend] = []
+        try:
+            for backend in self.by_protocol.values():
+                await backend.open()
+                opened.append(backend)
+        except BaseException:
+            await _close_all(reversed(opened))
+            raise
         self._open = True
 
     def drain(self) -> None:
@@ -34,9 +44,9 @@ class Stores:
             backend.drain()
 
     async def close(self) -> None:
+        """Close every backend, last opened first, even when one of them fails."""
         self._open = False
-        for backend in reversed(self.by_protocol.values()):
-            await backend.close()
+        await _close_all(reversed(self.by_protocol.values()))
 
     @property
     def ready(self) -> bool:
@@ -45,3 +55,11 @@ class Stores:
     @property
     def draining(self) -> bool:
         return self._draining
+
+
+async def _close_all(backends: Iterable[Backend]) -> None:
+    for backend in backends:
+        try:
+            await backend.close()
+        except Exception:
+            log.exception("closing %s failed", type(backend).__name__)

@@ -1,6 +1,7 @@
 """A plugin namespace with its own state: ``notes.*``, the guide's worked example.
 
-Serve it with ``rpc-hub serve --plugins examples.notes:plugin``. It has the shape of every
+Serve it from the repository's root with
+``rpc-hub serve --plugins examples.notes.plugin:plugin``. It has the shape of every
 built-in domain, so each file answers one question:
 
 errors.py    what can go wrong, with stable codes

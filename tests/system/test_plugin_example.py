@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,11 @@ README = (Path(ROOT) / "README.md").read_text()
 GUIDE = README[README.index("## Adding a namespace") : README.index("## Layout")]
 
 
-def serve_arguments() -> list[str]:
-    """The flags of the guide's ``rpc-hub serve`` line."""
-    [line] = re.findall(r"^rpc-hub serve (.+)$", GUIDE, re.M)
-    return shlex.split(line)
+def serve_command() -> list[str]:
+    """The guide's ``rpc-hub serve`` line, run with this environment's console script."""
+    [line] = re.findall(r"^(rpc-hub serve .+)$", GUIDE, re.M)
+    program, *arguments = shlex.split(line)
+    return [str(Path(sys.executable).with_name(program)), *arguments]
 
 
 def exchanges() -> list[tuple[bytes, Any]]:
@@ -30,7 +32,10 @@ def exchanges() -> list[tuple[bytes, Any]]:
 
 
 async def test_the_guide_runs_as_written() -> None:
-    async with server_process(*serve_arguments()) as server, aiohttp.ClientSession() as session:
+    async with (
+        server_process(command=serve_command()) as server,
+        aiohttp.ClientSession() as session,
+    ):
         for body, shown in exchanges():
             headers = {"Content-Type": "application/json"}
             async with session.post(f"{server.url}/rpc", data=body, headers=headers) as response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from tests.helpers.server_process import ROOT
@@ -39,3 +40,31 @@ def test_a_handler_that_imports_a_backend_breaks_the_build(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "Handlers know store Protocols" in result.stdout
     assert "handlers.cart -> app.cart.memory" in result.stdout
+
+
+DOMAINS = ("cart", "game", "tasks", "weather")
+SURFACE = {"__init__", "errors", "models", "store", "memory"}
+
+
+def test_every_core_module_is_kept_from_handlers() -> None:
+    """A new core module must join the handlers-surface contract, or the contract leaks."""
+    config = tomllib.loads((Path(ROOT) / "pyproject.toml").read_text())
+    [surface] = [
+        c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "handlers-surface"
+    ]
+    forbidden = set(surface["forbidden_modules"])
+    for domain in DOMAINS:
+        for module in (Path(ROOT) / "app" / domain).glob("*.py"):
+            if module.stem not in SURFACE:
+                assert f"app.{domain}.{module.stem}" in forbidden, module
+
+
+def test_a_handler_that_reaches_into_a_core_breaks_the_build(tmp_path: Path) -> None:
+    for part in ("app", "handlers", "examples"):
+        shutil.copytree(Path(ROOT) / part, tmp_path / part)
+    shutil.copy(Path(ROOT) / "pyproject.toml", tmp_path)
+    handler = tmp_path / "handlers" / "cart.py"
+    handler.write_text(handler.read_text() + "\nimport app.cart.stock  # noqa: E402, F401\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1
+    assert "Handlers import only a domain's errors" in result.stdout

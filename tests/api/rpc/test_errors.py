@@ -32,13 +32,27 @@ async def test_an_unexpected_exception_reveals_only_a_correlation_id(
     assert record.exc_info is not None and "hunter2" in str(record.exc_info[1])
 
 
-@pytest.mark.parametrize("method", ["probe.unserializable", "probe.nan"])
+@pytest.mark.parametrize("method", ["probe.unserializable", "probe.nan", "probe.odd_error"])
 async def test_a_result_that_cannot_be_sent_exactly_is_an_internal_error(
     client: Client, method: str
 ) -> None:
     err = await error(client, method)
     assert err["code"] == -32603
     assert set(err["data"]) == {"correlation_id"}
+
+
+async def test_an_answer_that_cannot_be_sent_fails_alone_in_its_batch(client: Client) -> None:
+    _, body = await post(
+        client,
+        [
+            {"jsonrpc": "2.0", "method": "probe.odd_error", "id": 1},
+            {"jsonrpc": "2.0", "method": "calc.add", "params": [1, 2], "id": 2},
+            {"jsonrpc": "2.0", "method": "probe.unserializable", "id": 3},
+        ],
+    )
+    assert [item["id"] for item in body] == [1, 2, 3]
+    assert [item.get("error", {}).get("code") for item in body] == [-32603, None, -32603]
+    assert body[1]["result"] == 3
 
 
 async def test_a_call_past_its_time_limit_is_cancelled(make_client: Any) -> None:
