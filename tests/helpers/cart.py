@@ -6,6 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from app.cart.memory import MemoryCartStore
+from app.cart.payment import Charge, Processor
+from app.cart.store import CartStore
+from app.plugins import Plugin, Provider
+from app.server.builtin import BUILTIN
+from app.stores import StoreContext
 from tests.helpers.rpc import Client, MakeClient, result
 
 CARD: dict[str, Any] = {
@@ -68,3 +74,23 @@ async def nothing_bought(client: Client, cart_id: str) -> bool:
 
 def checkout_params(cart_id: str, key: str, payment: Any = None) -> dict[str, Any]:
     return {"cart_id": cart_id, "payment": payment or CARD, "idempotency_key": key}
+
+
+def recording(processors: list[Processor]) -> Plugin:
+    """The built-in plugin, whose cart stores charge processors the test can read."""
+
+    def cart_store(context: StoreContext) -> MemoryCartStore:
+        processor = Processor(context.clock)
+        processors.append(processor)
+        return MemoryCartStore(context, processor=processor)
+
+    stores = [
+        Provider(CartStore, memory=cart_store) if provider.protocol is CartStore else provider
+        for provider in BUILTIN.stores
+    ]
+    return Plugin(BUILTIN.namespaces, stores)
+
+
+def charges(processors: list[Processor]) -> list[Charge]:
+    """Every charge the test's apps made, in order."""
+    return [charge for processor in processors for charge in processor.charges.values()]

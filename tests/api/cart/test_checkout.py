@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.cart.payment import Processor
 from app.clock import ManualClock
 from tests.helpers.cart import (
     CARD,
     DECLINED,
     NO_FUNDS,
     card,
+    charges,
     checkout_params,
     new_cart,
     nothing_bought,
     shop_client,
     stock_of,
 )
+from tests.helpers.keys import new_key
 from tests.helpers.rpc import Client, MakeClient, error, post, result
 
 
-async def test_checkout_makes_a_paid_order_and_takes_the_stock(client: Client) -> None:
+async def test_checkout_makes_a_paid_order_and_takes_the_stock(
+    client: Client, processors: list[Processor]
+) -> None:
     cart_id = await new_cart(client, ("book", 2), ("coffee", 1))
     before = {p: await stock_of(client, p) for p in ("book", "coffee")}
     order = await result(client, "cart.checkout", checkout_params(cart_id, "key-1"))
@@ -43,7 +49,11 @@ async def test_checkout_makes_a_paid_order_and_takes_the_stock(client: Client) -
     assert await result(client, "cart.get_order", [order["order_id"]]) == order
     cart = await result(client, "cart.get", [cart_id])
     assert (cart["status"], cart["order_id"]) == ("checked_out", order["order_id"])
-    assert order["payment"]["charge_id"].startswith("ch_")
+    [charge] = charges(processors)
+    assert (charge.amount, charge.receipt.charge_id) == (
+        Decimal("104.48"),
+        order["payment"]["charge_id"],
+    )
     assert CARD["card_number"] not in json.dumps(order)
 
 
@@ -57,7 +67,7 @@ async def test_the_order_time_is_the_store_clock(make_client: MakeClient) -> Non
 
 
 async def test_any_short_line_fails_the_whole_checkout_and_lists_every_one(
-    make_client: MakeClient, tmp_path: Path
+    make_client: MakeClient, tmp_path: Path, processors: list[Processor]
 ) -> None:
     stock = {"a": ("1.00", 5), "b": ("2.00", 5), "c": ("3.00", 5)}
     client = await shop_client(make_client, tmp_path, stock)
@@ -76,6 +86,7 @@ async def test_any_short_line_fails_the_whole_checkout_and_lists_every_one(
         },
     }
     assert [await stock_of(client, p) for p in "abc"] == [1, 5, 4]
+    assert len(charges(processors)) == 1  # the rival's
     assert await nothing_bought(client, mine)
     await result(client, "cart.set_quantity", [mine, "a", 1])
     await result(client, "cart.set_quantity", [mine, "c", 4])
@@ -97,7 +108,11 @@ async def test_any_short_line_fails_the_whole_checkout_and_lists_every_one(
     ],
 )
 async def test_a_declined_card_changes_nothing(
-    make_client: MakeClient, payment: dict[str, Any], decline_code: str, last4: str
+    make_client: MakeClient,
+    payment: dict[str, Any],
+    decline_code: str,
+    last4: str,
+    processors: list[Processor],
 ) -> None:
     client = await make_client(clock=ManualClock())  # January 2027
     cart_id = await new_cart(client, ("keyboard", 2))
@@ -113,6 +128,7 @@ async def test_a_declined_card_changes_nothing(
     assert payment["card_number"] not in json.dumps(err)
     assert await stock_of(client, "keyboard") == before
     assert await nothing_bought(client, cart_id)
+    assert charges(processors) == []
     # The key made no order, so the shopper may retry with another card and the same key.
     order = await result(client, "cart.checkout", checkout_params(cart_id, "k"))
     assert await stock_of(client, "keyboard") == before - 2
@@ -149,7 +165,7 @@ async def test_every_test_card_that_should_pay_does(client: Client, number: str)
     ],
 )
 async def test_bad_payment_details_are_invalid_params_without_card_data(
-    client: Client, payment: Any, paths: list[str]
+    client: Client, payment: Any, paths: list[str], processors: list[Processor]
 ) -> None:
     cart_id = await new_cart(client, ("pen", 1))
     params = {"cart_id": cart_id, "payment": payment, "idempotency_key": "k"}
@@ -163,6 +179,7 @@ async def test_bad_payment_details_are_invalid_params_without_card_data(
         if problem["path"] in ("payment.card_number", "payment.cvc", "payment.number", "payment"):
             assert problem.get("value", "[redacted]") == "[redacted]"
     assert await nothing_bought(client, cart_id)
+    assert charges(processors) == []
 
 
 @pytest.mark.parametrize(
@@ -181,7 +198,7 @@ async def test_bad_payment_details_are_invalid_params_without_card_data(
     ids=["swapped", "last", "extra", "misnamed", "flattened", "as-cart-id"],
 )
 async def test_card_data_in_the_wrong_place_is_not_echoed_either(
-    client: Client, params: Any, paths: list[str]
+    client: Client, params: Any, paths: list[str], processors: list[Processor]
 ) -> None:
     cart_id = await new_cart(client, ("pen", 1))
     err = await error(client, "cart.checkout", params(cart_id))
@@ -191,6 +208,7 @@ async def test_card_data_in_the_wrong_place_is_not_echoed_either(
     text = json.dumps(err)
     assert CARD["card_number"] not in text and CARD["cvc"] not in text
     assert await nothing_bought(client, cart_id)
+    assert charges(processors) == []
 
 
 async def test_an_empty_cart_cannot_be_checked_out(client: Client) -> None:
@@ -201,6 +219,7 @@ async def test_an_empty_cart_cannot_be_checked_out(client: Client) -> None:
 
 async def test_the_same_key_and_cart_return_the_same_order_and_charge_once(
     client: Client,
+    processors: list[Processor],
 ) -> None:
     cart_id = await new_cart(client, ("mouse", 1))
     first = await result(client, "cart.checkout", checkout_params(cart_id, "retry-me"))
@@ -208,12 +227,14 @@ async def test_the_same_key_and_cart_return_the_same_order_and_charge_once(
     other_card = await result(
         client, "cart.checkout", checkout_params(cart_id, "retry-me", DECLINED)
     )
-    assert first == again == other_card  # the same order, so the same single charge
-    assert first["payment"]["charge_id"] == again["payment"]["charge_id"]
+    assert first == again == other_card
+    assert len(charges(processors)) == 1
     assert await stock_of(client, "mouse") == 29
 
 
-async def test_the_same_key_for_another_cart_is_a_conflict(client: Client) -> None:
+async def test_the_same_key_for_another_cart_is_a_conflict(
+    client: Client, processors: list[Processor]
+) -> None:
     first = await new_cart(client, ("mouse", 1))
     second = await new_cart(client, ("mouse", 1))
     await result(client, "cart.checkout", checkout_params(first, "shared"))
@@ -225,6 +246,7 @@ async def test_the_same_key_for_another_cart_is_a_conflict(client: Client) -> No
     }
     assert first not in json.dumps(err)  # another shopper's cart id is their credential
     assert await nothing_bought(client, second)
+    assert len(charges(processors)) == 1
 
 
 @pytest.mark.parametrize("key", ["", "k" * 256, 7, None])
@@ -251,10 +273,12 @@ async def admin(client: Client, params: Any, token: str | None = TOKEN) -> dict[
     return response
 
 
-async def test_restock_is_for_admins(make_client: MakeClient) -> None:
-    closed = await make_client()
-    assert (await admin(closed, ["vinyl", 5]))["error"]["code"] == -32002
-    client = await make_client(admin_token="s3cr3t")
+async def test_restock_is_for_admins(make_client: MakeClient, tmp_path: Path) -> None:
+    shopper = new_key(tmp_path / "keys.jsonl", "shopper", "cart")
+    keyed = await make_client(keys_file=str(tmp_path / "keys.jsonl"))
+    refused = (await admin(keyed, ["vinyl", 5], token=shopper))["error"]
+    assert (refused["code"], refused["data"]["required_scope"]) == (-32002, "cart:admin")
+    client = await make_client(admin_token="s3cr3t", auth_failure_delay_s=0)
     assert (await admin(client, ["vinyl", 5], token=None))["error"]["code"] == -32001
     assert (await admin(client, ["vinyl", 5], token="wrong"))["error"]["code"] == -32001
     assert await stock_of(client, "vinyl") == 0

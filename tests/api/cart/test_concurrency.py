@@ -9,7 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tests.helpers.cart import checkout_params, shop_client, stock_of
+from app.cart.payment import Processor
+from tests.helpers.cart import charges, checkout_params, shop_client, stock_of
 from tests.helpers.rpc import Client, MakeClient, call, post
 
 STOCK = 50
@@ -44,7 +45,7 @@ async def carts_holding_one(client: Client, product_id: str, count: int) -> list
 
 
 async def test_200_buyers_for_50_units_sell_exactly_50(
-    make_client: MakeClient, tmp_path: Path
+    make_client: MakeClient, tmp_path: Path, processors: list[Processor]
 ) -> None:
     client = await shop_client(make_client, tmp_path, {"gadget": ("19.99", STOCK)})
     cart_ids = await carts_holding_one(client, "gadget", BUYERS)
@@ -80,6 +81,9 @@ async def test_200_buyers_for_50_units_sell_exactly_50(
     assert sum(line["quantity"] for order in orders for line in order["lines"]) == STOCK
     assert len({order["payment"]["charge_id"] for order in orders}) == STOCK
     assert sum(Decimal(order["total"]) for order in orders) == Decimal("19.99") * STOCK
+    charged = charges(processors)  # and the processor took exactly that, no more
+    assert len(charged) == STOCK
+    assert sum(charge.amount for charge in charged) == Decimal("19.99") * STOCK
     for order in orders:
         assert (await call(client, "cart.get_order", [order["order_id"]]))["result"] == order
         cart = (await call(client, "cart.get", [order["cart_id"]]))["result"]
@@ -87,7 +91,7 @@ async def test_200_buyers_for_50_units_sell_exactly_50(
 
 
 async def test_concurrent_retries_of_one_checkout_charge_once(
-    make_client: MakeClient, tmp_path: Path
+    make_client: MakeClient, tmp_path: Path, processors: list[Processor]
 ) -> None:
     client = await shop_client(make_client, tmp_path, {"gadget": ("5.00", 3)})
     [cart_id] = await carts_holding_one(client, "gadget", 1)
@@ -98,4 +102,5 @@ async def test_concurrent_retries_of_one_checkout_charge_once(
     replies = [*outcomes[:-1], *outcomes[-1]]
     assert {reply["result"]["order_id"] for reply in replies} == {replies[0]["result"]["order_id"]}
     assert len({reply["result"]["payment"]["charge_id"] for reply in replies}) == 1
+    assert len(charges(processors)) == 1
     assert await stock_of(client, "gadget") == 2
