@@ -50,8 +50,8 @@ class Method:
     timeout_s: float | None = None
     """Overrides the server's per-call timeout, e.g. for long-polls that bound themselves."""
     scope: str | None = None
-    """What a caller must hold to call it (such as ``"admin"``); the engine checks it
-    before the handler runs. None: anyone may call it."""
+    """What a caller must hold to call it (such as ``"cart:admin"``); the engine checks it
+    before the handler runs. None: the namespace's scope."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,8 @@ class Namespace:
 
     name: str
     methods: Sequence[Method | Handler] = field(default_factory=tuple)
+    scope: str | None = None
+    """The scope its methods need unless they declare their own; None: the namespace's name."""
 
     def declared(self) -> list[Method]:
         """The methods, with bare functions wrapped in a default ``Method``."""

@@ -31,6 +31,20 @@ an absolute URI (open-rpc/meta-schema#451) and so do the tools built on it, so w
 default address and say the rest in words."""
 
 
+SECURITY_SCHEME = "apiKey"
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "rpch_<id>_<secret>",
+    "description": (
+        "An API key (rpc-hub keys new) as Authorization: Bearer <key>. Each method's "
+        "x-security names the scope it needs; the admin scope grants every scope. Calls "
+        "without a key hold the server's anonymous scopes."
+    ),
+}
+"""OpenAPI's security scheme object, under an ``x-`` key: OpenRPC has none of its own."""
+
+
 def build(registry: Registry, version: str) -> dict[str, Any]:
     """The OpenRPC document describing every method in ``registry``."""
     entries = list(registry)
@@ -62,7 +76,10 @@ def build(registry: Registry, version: str) -> dict[str, Any]:
         },
         "servers": [SERVER],
         "methods": methods,
-        "components": {"schemas": dict(sorted(shared.items()))},
+        "components": {
+            "schemas": dict(sorted(shared.items())),
+            "x-securitySchemes": {SECURITY_SCHEME: BEARER_SCHEME},
+        },
     }
 
 
@@ -96,9 +113,9 @@ def _method(entry: Entry, params: dict[str, Any], result: dict[str, Any]) -> dic
         method["deprecated"] = True
     if declared.idempotent:
         method["x-idempotent"] = True
-    if declared.scope is not None:
-        # OpenAPI's security requirement shape: the scopes a bearer key must hold.
-        method["x-security"] = [{"bearer": [declared.scope]}]
+    if entry.scope is not None:
+        # OpenAPI's security requirement shape: the scope a bearer key must hold.
+        method["x-security"] = [{SECURITY_SCHEME: [entry.scope]}]
     if declared.redact_values:
         # Tells clients such as the browser console not to keep its requests around.
         method["x-sensitive"] = True

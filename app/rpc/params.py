@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
 
@@ -160,6 +161,7 @@ def build_binder(
     name: str,
     injectable: Collection[type],
     *,
+    refused: Mapping[type, str] = MappingProxyType({}),
     redact_values: bool = False,
 ) -> Binder:
     """Prepare the binder for ``func``; raise ``SignatureError`` for a signature we cannot serve."""
@@ -182,6 +184,8 @@ def build_binder(
                 )
             injected[param.name] = hint
             continue
+        if hint in refused:
+            raise SignatureError(f"{name}: {param.name}: {refused[hint]}")
         if getattr(hint, "_is_protocol", False):
             raise SignatureError(
                 f"{name}: {param.name} needs a {hint.__name__}, and no plugin provides one"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, get_type_hints
 
 from app.rpc.context import CallContext
@@ -33,6 +34,8 @@ class Entry:
     summary: str
     description: str
     result_type: Any
+    scope: str | None
+    """What a caller must hold; None only for the engine's own ``rpc.*`` methods."""
 
 
 class RegistryError(ValueError):
@@ -42,8 +45,14 @@ class RegistryError(ValueError):
 class Registry:
     """All methods by full name, in declaration order."""
 
-    def __init__(self, namespaces: Iterable[Namespace], injectable: Collection[type] = ()) -> None:
+    def __init__(
+        self,
+        namespaces: Iterable[Namespace],
+        injectable: Collection[type] = (),
+        refused: Mapping[type, str] = MappingProxyType({}),
+    ) -> None:
         self._injectable = (*injectable, CallContext)
+        self._refused = refused
         self._entries: dict[str, Entry] = {}
         self._codes: dict[int, type[DomainError]] = {}
         for namespace in namespaces:
@@ -69,6 +78,11 @@ class Registry:
         return list(self._entries)
 
     @property
+    def scopes(self) -> frozenset[str]:
+        """Every scope some method needs."""
+        return frozenset(entry.scope for entry in self._entries.values() if entry.scope)
+
+    @property
     def errors(self) -> dict[int, type[DomainError]]:
         """Every declared domain error, by code."""
         return dict(sorted(self._codes.items()))
@@ -76,10 +90,11 @@ class Registry:
     def _add_namespace(self, namespace: Namespace) -> None:
         if not _NAME.match(namespace.name):
             raise RegistryError(f"namespace {namespace.name!r} is not snake_case")
+        scope = namespace.scope or namespace.name
         for method in namespace.declared():
-            self._add(namespace.name, method)
+            self._add(namespace.name, method, method.scope or scope)
 
-    def _add(self, namespace: str, method: Method) -> None:
+    def _add(self, namespace: str, method: Method, scope: str | None = None) -> None:
         short = method.name or method.func.__name__
         name = f"{namespace}.{short}"
         if not _NAME.match(short):
@@ -92,7 +107,11 @@ class Registry:
             self._add_error(name, error)
         try:
             binder = build_binder(
-                method.func, name, self._injectable, redact_values=method.redact_values
+                method.func,
+                name,
+                self._injectable,
+                refused=self._refused,
+                redact_values=method.redact_values,
             )
         except TypeError as exc:
             raise RegistryError(str(exc)) from exc
@@ -105,6 +124,7 @@ class Registry:
             summary=summary.strip(),
             description=description.strip(),
             result_type=get_type_hints(method.func, include_extras=True)["return"],
+            scope=scope,
         )
 
     def _add_error(self, method: str, error: type[DomainError]) -> None:

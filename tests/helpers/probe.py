@@ -9,7 +9,13 @@ import asyncio
 from typing import Any
 
 from app.rpc.context import CallContext
+from app.rpc.errors import NotFound
 from app.rpc.namespace import Method, Namespace
+
+
+class OddError(NotFound):
+    code = 9999
+    message = "Odd"
 
 
 class Probe:
@@ -32,6 +38,7 @@ class Probe:
                 Method(self.patient),
                 Method(self.boom),
                 Method(self.unserializable),
+                Method(self.odd_error),
                 Method(self.nan),
                 Method(self.echo),
                 Method(self.context),
@@ -90,6 +97,10 @@ class Probe:
     async def boom(self) -> None:
         """Fail with an unexpected exception whose text must never reach a client."""
         raise RuntimeError("secret internal detail: password=hunter2")
+
+    async def odd_error(self) -> None:
+        """Raise a domain error whose data JSON cannot carry."""
+        raise OddError(data={"ids": {1, 2}})
 
     async def unserializable(self) -> Any:
         """Return something JSON cannot carry."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
-from app.plugins import load_plugins
+from app.plugins import Plugin, load_plugins
 from app.rpc.errors import DomainError, NotFound
 from app.rpc.namespace import Method, Namespace
 from app.rpc.registry import Registry, RegistryError
@@ -145,3 +145,24 @@ def test_readme_lists_every_error_code() -> None:
         -32004,
         -32005,
     } <= documented
+
+
+class Ledger(Protocol):
+    async def total(self) -> int: ...
+
+
+async def total(ledger: Ledger) -> int:
+    """The total."""
+    return await ledger.total()
+
+
+async def peek(settings: Settings) -> str:
+    """The host."""
+    return settings.host
+
+
+def test_a_handler_that_asks_for_state_nobody_provides_is_refused_at_start() -> None:
+    with pytest.raises(RegistryError, match="needs a Ledger, and no plugin provides one"):
+        build_api(Settings(), [Plugin([Namespace("ledger", [total])])])
+    with pytest.raises(RegistryError, match=r"not given the Settings.*StoreContext"):
+        build_api(Settings(), [Plugin([Namespace("peek", [peek])])])
