@@ -12,6 +12,7 @@ import orjson
 from pydantic import ValidationError
 
 from app import __version__, logs, settings
+from app.auth import command as keys_command
 from app.client import commands as remote
 from app.settings import Settings
 
@@ -64,6 +65,7 @@ COMMANDS = [
         remote.run_methods,
     ),
     Command("worker", "run a task worker", _worker_arguments, _worker),
+    Command("keys", "create, list and revoke API keys", keys_command.configure, keys_command.run),
 ]
 
 

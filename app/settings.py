@@ -78,9 +78,25 @@ class Settings:
         (), "Extra namespaces to serve, as comma-separated module:attribute references."
     )
 
-    # Administration
+    # Identity
+    keys_file: str | None = setting(
+        None, "File of hashed API keys (rpc-hub keys new); reloaded on SIGHUP. Unset: no keys."
+    )
+    anonymous_scopes: StrList | None = setting(
+        None,
+        "Scopes a call without a key holds, comma-separated; empty: none. Unset: every "
+        "scope but the admin ones on a loopback address, none on any other.",
+    )
     admin_token: str | None = setting(
-        None, "Bearer token for admin methods (Authorization header). Unset: they are refused."
+        None, "A bearer token that holds the admin scope, beside the keys file. Unset: none."
+    )
+    auth_failure_delay_s: Annotated[float, Field(ge=0, le=10)] = setting(
+        0.25, "Seconds a request with a wrong key waits for its answer, to slow guessing."
+    )
+    allowed_hosts: StrList = setting(
+        (),
+        "Host headers served (geth's vhosts), comma-separated, or *. Unset: localhost, "
+        "127.0.0.1, [::1] and the address bound.",
     )
 
     # Game
@@ -98,6 +114,9 @@ class Settings:
     )
     game_cooldown_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] = setting(
         1.0, "Seconds a player must wait between two moves."
+    )
+    game_results_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] = setting(
+        30.0, "Seconds a finished game round's result stays up before the next round begins."
     )
     game_seed: int | None = setting(
         None, "Seed for the game's points, for reproducible rounds. Unset: OS randomness."

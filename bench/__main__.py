@@ -15,7 +15,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from bench import report, scenarios, servers, taskqueue, wrk
+from bench import layers, report, scenarios, servers, taskqueue, wrk
 from bench.report import Row
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         "server_cpu": server_cpu,
         "load_cpu": load_cpu,
     }
+    costs = layers.measure()  # in process, before the servers load the machine
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
         logs = Path(scratch)
@@ -87,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
     report.show(rows, settings)
-    report.save(rows, settings, args.output)
+    for cost in costs:
+        print(f"{cost.step}: {cost.ns:,.0f} ns per {cost.per} (in process)")
+    report.save(rows, settings, args.output, costs)
     return 0
 
 

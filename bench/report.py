@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 import aiohttp
 from rich.console import Console
 from rich.table import Table
+
+from bench.layers import Cost
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,15 @@ def show(rows: list[Row], settings: dict[str, object]) -> None:
     console.print(f"machine: {machine()}\nsettings: {settings}")
 
 
-def save(rows: list[Row], settings: dict[str, object], path: Path) -> None:
+def save(
+    rows: list[Row], settings: dict[str, object], path: Path, layers: Sequence[Cost] = ()
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "settings": settings,
         "rows": [asdict(row) for row in rows],
+        "layers_ns": {f"{cost.step} (per {cost.per})": round(cost.ns) for cost in layers},
     }
     path.write_text(json.dumps(document, indent=2) + "\n")

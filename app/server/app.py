@@ -16,7 +16,7 @@ from app.rpc.dispatch import CallRecord, Dispatcher, Limits
 from app.rpc.registry import Registry
 from app.server.builtin import BUILTIN
 from app.server.call_log import CallLog
-from app.server.keys import DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORES
+from app.server.keys import CREDENTIALS, DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORES
 from app.server.lifecycle import Stores
 from app.settings import Settings
 from app.stores import StoreContext
@@ -24,6 +24,12 @@ from app.transport import http
 from app.transport.cors import CorsPolicy
 from app.transport.credentials import Credentials
 from app.transport.edge import Edge
+from app.transport.hosts import HostPolicy
+
+_NOT_INJECTED = (
+    "handlers are not given the Settings; a store reads them from its StoreContext "
+    "(see README, Adding a namespace)"
+)
 
 
 def served_plugins(settings: Settings) -> list[Plugin]:
@@ -39,7 +45,9 @@ def build_api(
         plugins = served_plugins(settings)
     stores = [provider.protocol for plugin in plugins for provider in plugin.stores]
     registry = Registry(
-        [namespace for plugin in plugins for namespace in plugin.namespaces], injectable=stores
+        [namespace for plugin in plugins for namespace in plugin.namespaces],
+        injectable=stores,
+        refused={Settings: _NOT_INJECTED},
     )
     document = openrpc.build(registry, __version__)
     registry.add_builtin(openrpc.discover(document))
@@ -62,7 +70,7 @@ def create_app(
     stores = Stores(plugins, StoreContext(settings, clock or SystemClock()))
     cors = CorsPolicy.from_origins(settings.cors_origins)
     call_log = (
-        CallLog(settings.log_format)
+        CallLog(settings.log_format, methods=registry.names)
         if settings.call_log and settings.log_level in ("debug", "info")
         else None
     )
@@ -87,8 +95,11 @@ def create_app(
     app.cleanup_ctx.append(_stores_lifecycle)
     if call_log is not None:
         app.on_cleanup.append(_flusher(call_log))
-    edge = Edge(cors, settings.max_body_bytes)
-    credentials = Credentials(settings.admin_token)
+    edge = Edge(
+        cors, settings.max_body_bytes, HostPolicy(settings.allowed_hosts, settings.host, cors)
+    )
+    credentials = Credentials(settings, registry.scopes)
+    app[CREDENTIALS] = credentials
     app.add_routes(http.routes(edge, dispatcher, credentials, stores, cors, openrpc_json))
     return app
 

@@ -8,6 +8,7 @@ from app.rpc.dispatch import Dispatcher
 from app.rpc.registry import Registry
 from app.server.lifecycle import Stores
 from app.settings import Settings
+from app.transport.credentials import Credentials
 
 SETTINGS = web.AppKey("settings", Settings)
 REGISTRY = web.AppKey("registry", Registry)
@@ -15,3 +16,4 @@ OPENRPC_JSON = web.AppKey("openrpc_json", bytes)
 """The OpenRPC document, serialized once."""
 STORES = web.AppKey("stores", Stores)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+CREDENTIALS = web.AppKey("credentials", Credentials)

@@ -16,11 +16,11 @@ from aiohttp import web, web_response
 
 from app import __version__
 from app.server.app import create_app
-from app.server.keys import STORES
+from app.server.keys import CREDENTIALS, STORES
 from app.settings import Settings
 from app.transport.edge import SERVER_NAME
 
-log = logging.getLogger("app.serve")
+log = logging.getLogger("app.server")
 
 
 async def serve(settings: Settings) -> None:
@@ -44,11 +44,13 @@ async def serve(settings: Settings) -> None:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         host, port = runner.addresses[0][:2]
+        _log_access_mode(app[CREDENTIALS].anonymous.scopes, settings)
         log.info("rpc-hub %s serving on http://%s:%s/rpc", __version__, host, port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, app[CREDENTIALS].reload)
         await stop.wait()
         log.info("shutting down: draining for %ss", settings.drain_delay_s)
         app[STORES].drain()
@@ -57,3 +59,16 @@ async def serve(settings: Settings) -> None:
     finally:
         await runner.cleanup()
     log.info("stopped")
+
+
+def _log_access_mode(anonymous: frozenset[str], settings: Settings) -> None:
+    """Say at start-up what a caller without a key may do, and why."""
+    why = (
+        "RPC_ANONYMOUS_SCOPES"
+        if settings.anonymous_scopes is not None
+        else (f"the default for {settings.host}")
+    )
+    if anonymous:
+        log.info("calls without a key may use: %s (%s)", ", ".join(sorted(anonymous)), why)
+    else:
+        log.info("every call needs a key: calls without one may use nothing (%s)", why)

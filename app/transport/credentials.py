@@ -1,46 +1,141 @@
 """From a request's ``Authorization`` header to the principal that makes its calls.
 
-Only the ``admin`` scope is guarded so far: ``Authorization: Bearer <RPC_ADMIN_TOKEN>``
-holds it, and any other caller is anonymous. Which error a guarded call gets says what
-to do: send the token, send the right one, or configure one.
+``Authorization: Bearer <key>`` names a key of the keys file (or the admin token); no
+header means the anonymous principal, whose scopes depend on where the server listens. A
+wrong, revoked or expired key is answered after a delay, and an address that keeps trying
+is throttled, so keys cannot be guessed at speed (bitcoind's rpcauth does the same).
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+import ipaddress
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from time import time
 
 from aiohttp import hdrs
 
+from app.auth import keyfile
+from app.auth.keys import digest, key_id_of
 from app.rpc.access import ADMIN, Principal
-from app.rpc.errors import Forbidden, Unauthorized
+from app.rpc.errors import RateLimited, Unauthorized
+from app.settings import Settings
+from app.transport.throttle import FailureThrottle
+
+log = logging.getLogger("app.auth")
+
+_VERIFIED_LIMIT = 10_000
+_NO_KEY = Unauthorized(data={"reason": "this call needs a key: send Authorization: Bearer <key>"})
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    principal: Principal
+    failed: bool = False
+    """The request presented a credential that was refused: answer it only after a delay."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def anonymous_scopes(settings: Settings, declared: Iterable[str]) -> frozenset[str]:
+    """What a call without a key may do: the setting, else a default safe for the bind."""
+    if settings.anonymous_scopes is not None:
+        return frozenset(settings.anonymous_scopes)
+    if not is_loopback(settings.host):
+        return frozenset()
+    return frozenset(s for s in declared if s != ADMIN and not s.endswith(":admin"))
 
 
 class Credentials:
-    """Resolves principals; the few possible outcomes are built once, not per request."""
+    """Resolves principals from the keys file, reloaded by ``reload()`` (on SIGHUP)."""
 
-    def __init__(self, admin_token: str | None) -> None:
-        self._token = admin_token.encode() if admin_token else None
-        if self._token is None:
-            disabled = Forbidden(data={"reason": "admin methods are disabled; set RPC_ADMIN_TOKEN"})
-            self._anonymous = Principal("anonymous", refusal=disabled)
-            self._wrong = self._anonymous
-        else:
-            missing = Unauthorized(data={"reason": "send Authorization: Bearer <admin token>"})
-            wrong = Unauthorized(data={"reason": "the admin token is wrong"})
-            self._anonymous = Principal("anonymous", refusal=missing)
-            self._wrong = Principal("anonymous", refusal=wrong)
-        self._admin = Principal(ADMIN, frozenset({ADMIN}))
+    def __init__(self, settings: Settings, declared_scopes: Iterable[str]) -> None:
+        self._path = settings.keys_file
+        self.delay_s = settings.auth_failure_delay_s
+        self.anonymous = Principal(
+            "anonymous", "anonymous", anonymous_scopes(settings, declared_scopes), _NO_KEY
+        )
+        token = settings.admin_token
+        self._admin_digest = digest(token).encode() if token else None
+        self._admin = Principal("admin-token", "admin token", frozenset({ADMIN}))
+        self._throttle = FailureThrottle()
+        self._entries: dict[str, keyfile.KeyEntry] = {}
+        self._principals: dict[str, Principal] = {}
+        self._verified: dict[str, tuple[Principal, float | None]] = {}
+        """Keys already checked, with their expiry: a repeat costs a dict lookup, not a hash."""
+        self.reload()
 
-    def principal(self, headers: Mapping[str, str]) -> Principal:
-        """The principal of a request with these headers. Never log the credential."""
+    def reload(self) -> None:
+        """Read the keys file again; on error keep the keys already loaded."""
+        if self._path is None:
+            return
+        try:
+            entries = keyfile.load(self._path)
+        except keyfile.KeyFileError as exc:
+            log.error("keys not reloaded: %s", exc)
+            return
+        self._entries = entries
+        self._verified = {}
+        self._principals = {
+            key_id: Principal(f"key:{key_id}", entry.name, frozenset(entry.scopes))
+            for key_id, entry in entries.items()
+        }
+        log.info("%d keys loaded from %s", len(entries), self._path)
+
+    def resolve(self, headers: Mapping[str, str], address: str | None) -> Resolved:
+        """The principal of a request with these headers, from this client address."""
         header = headers.get(hdrs.AUTHORIZATION)
         if header is None:
-            return self._anonymous
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            return self._anonymous
-        if self._token is not None and hmac.compare_digest(token.encode(), self._token):
+            return Resolved(self.anonymous)
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            reason = "send the key as Authorization: Bearer <key>"
+            return Resolved(_refused(Unauthorized(data={"reason": reason})))
+        address = address or "-"
+        wait = self._throttle.retry_after(address)
+        if wait:
+            limited = RateLimited(
+                data={"reason": "too many wrong keys from this address", "retry_after_s": wait}
+            )
+            return Resolved(_refused(limited), failed=True)
+        principal = self._check(key)
+        if principal.refusal is not None:
+            self._throttle.failed(address)
+            return Resolved(principal, failed=True)
+        return Resolved(principal)
+
+    def _check(self, key: str) -> Principal:
+        verified = self._verified.get(key)
+        if verified is not None and (verified[1] is None or time() < verified[1]):
+            return verified[0]
+        if self._admin_digest is not None and hmac.compare_digest(
+            digest(key).encode(), self._admin_digest
+        ):
             return self._admin
-        return self._wrong
+        key_id = key_id_of(key)
+        entry = self._entries.get(key_id) if key_id else None
+        if entry is None or not hmac.compare_digest(digest(key), entry.sha256):
+            return _refused(Unauthorized(data={"reason": "unknown key"}))
+        if entry.revoked:
+            return _refused(Unauthorized(data={"reason": "the key was revoked"}))
+        if not entry.live(time()):
+            return _refused(Unauthorized(data={"reason": "the key has expired"}))
+        if len(self._verified) >= _VERIFIED_LIMIT:
+            self._verified.clear()
+        principal = self._principals[entry.id]
+        self._verified[key] = (principal, entry.expires_at)
+        return principal
+
+
+def _refused(error: Unauthorized | RateLimited) -> Principal:
+    return Principal("refused", "refused", frozenset(), error)

@@ -23,6 +23,7 @@ from multidict import istr
 
 from app.rpc.errors import InternalError, InvalidRequest, RPCError
 from app.transport.cors import CorsPolicy
+from app.transport.hosts import HostPolicy
 
 log = logging.getLogger("app.transport")
 
@@ -31,10 +32,20 @@ X_REQUEST_ID = istr("X-Request-ID")
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 
 
+class Refused(web.HTTPForbidden):
+    """A 403 whose JSON-RPC body says what to change."""
+
+    def __init__(self, message: str, data: dict[str, Any]) -> None:
+        super().__init__()
+        self.message = message
+        self.data = data
+
+
 class Edge:
-    def __init__(self, cors: CorsPolicy, max_body_bytes: int) -> None:
+    def __init__(self, cors: CorsPolicy, max_body_bytes: int, hosts: HostPolicy) -> None:
         self._cors = cors if cors.origins or cors.any_origin else None
         self._max_body_bytes = max_body_bytes
+        self._hosts = hosts
         self._prefix = secrets.token_hex(6)
         self._counter = itertools.count(1)
 
@@ -44,6 +55,25 @@ class Edge:
         if request_id is None or _SAFE_REQUEST_ID.fullmatch(request_id) is None:
             return f"{self._prefix}-{next(self._counter):x}"
         return request_id
+
+    def guard(self, request: web.Request, *, check_origin: bool) -> None:
+        """Raise ``Refused`` for a Host we do not serve, or a browser Origin we do not trust."""
+        headers = request.headers
+        host = headers.get(hdrs.HOST)
+        if not self._hosts.allows_host(host):
+            raise Refused(
+                "Forbidden: this server does not answer to that Host; its operator can add it "
+                "to RPC_ALLOWED_HOSTS",
+                {"host": (host or "")[:100]},
+            )
+        if check_origin:
+            origin = headers.get(hdrs.ORIGIN)
+            if not self._hosts.allows_origin(origin, request.scheme, host):
+                raise Refused(
+                    "Forbidden: pages from that Origin may not call this server; its operator "
+                    "can allow it with RPC_CORS_ORIGINS",
+                    {"origin": (origin or "")[:100]},
+                )
 
     def finish(
         self, request: web.Request, response: web.StreamResponse, request_id: str
@@ -65,7 +95,9 @@ class Edge:
         """The JSON-RPC error body for an HTTP-level refusal, with a message saying what to do."""
         status = exc.status
         data: dict[str, Any] | None = None
-        if status == 404:
+        if isinstance(exc, Refused):
+            message, data = exc.message, exc.data
+        elif status == 404:
             message = "Not Found: JSON-RPC is served at POST /rpc"
         elif status == 405:
             message = "Method Not Allowed: send JSON-RPC requests with POST"
@@ -97,12 +129,15 @@ class Edge:
         )
         return error_response(500, InternalError(data={"correlation_id": correlation_id}))
 
-    def wrap(self, handler: Handler) -> Handler:
-        """``handler`` with the edge's headers and error bodies."""
+    def wrap(self, handler: Handler, *, guarded: bool = True) -> Handler:
+        """``handler`` with the edge's headers and error bodies, behind the Host check
+        unless ``guarded`` is false (health checks come from probes that name no host)."""
 
         async def edged(request: web.Request) -> web.StreamResponse:
             request_id = self.request_id(request)
             try:
+                if guarded:
+                    self.guard(request, check_origin=False)
                 response = await handler(request)
             except web.HTTPException as exc:
                 response = self.refusal(request, exc)

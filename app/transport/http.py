@@ -6,6 +6,7 @@ and the browser console (GET / and its files under /static/).
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Protocol
 
@@ -67,10 +68,13 @@ def routes(
                 and request.content_type not in JSON_MEDIA_TYPES
             ):
                 raise web.HTTPUnsupportedMediaType()
-            body = await request.read()
+            edge.guard(request, check_origin=True)
             headers = request.headers
-            principal = credentials.principal(headers)
-            out = await dispatcher.dispatch(body, request_id, headers, principal)
+            resolved = credentials.resolve(headers, request.remote)
+            if resolved.failed and credentials.delay_s:
+                await asyncio.sleep(credentials.delay_s)  # slows guessing; costs no thread
+            body = await request.read()
+            out = await dispatcher.dispatch(body, request_id, headers, resolved.principal)
         except web.HTTPException as exc:
             response: web.StreamResponse = edge.refusal(request, exc)
         except Exception:
@@ -132,8 +136,8 @@ def routes(
         web.post("/rpc", rpc),
         web.options("/rpc", wrap(rpc_preflight)),
         web.route(hdrs.METH_ANY, "/rpc", wrap(rpc_other)),
-        web.get("/healthz", wrap(healthz)),
-        web.get("/readyz", wrap(readyz)),
+        web.get("/healthz", wrap(healthz, guarded=False)),
+        web.get("/readyz", wrap(readyz, guarded=False)),
         web.get("/openrpc.json", wrap(openrpc)),
         web.get("/", wrap(console)),
         web.get("/static/{name}", wrap(static)),

@@ -48,14 +48,14 @@ class Watched:
 
 
 @asynccontextmanager
-async def browser(profile: Path) -> AsyncIterator[BrowserContext]:
-    """A fresh headless Chromium with its own empty profile in ``profile``."""
+async def browser(profile: Path, *flags: str) -> AsyncIterator[BrowserContext]:
+    """A fresh headless Chromium with its own empty profile in ``profile``, plus ``flags``."""
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
             profile,
             executable_path=CHROMIUM,
             headless=True,
-            args=FLAGS,
+            args=[*FLAGS, *flags],
             viewport={"width": 1400, "height": 900},
         )
         try:

@@ -128,7 +128,7 @@ async def test_first_examples_run_on_a_fresh_app(
 
 async def test_calc_examples_all_succeed(make_client: MakeClient) -> None:
     """calc has no state: the rule leaves its examples no way out but to succeed."""
-    client = await make_client(plugins=[BUILTIN])
+    client = await make_client(plugins=[BUILTIN], admin_token=ADMIN_TOKEN)
     succeeded, problems = await run_first_examples(client, "calc")
     assert problems == []
     assert len(succeeded) == len(next(ns for ns in NAMESPACES if ns.name == "calc").methods)
@@ -176,7 +176,7 @@ BAD = Namespace(
 
 
 async def test_the_rule_catches_bad_examples(make_client: MakeClient) -> None:
-    client = await make_client(plugins=[Plugin([BAD])])
+    client = await make_client(plugins=[Plugin([BAD])], admin_token=ADMIN_TOKEN)
     succeeded, problems = await run_first_examples(client, "bad")
     assert succeeded == []
     text = "\n".join(problems)
