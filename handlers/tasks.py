@@ -2,7 +2,13 @@
 
 A task goes ``blocked`` (waiting on dependencies) or ``scheduled`` (delayed) or ``pending``,
 then ``running`` under a lease, then ``succeeded``, ``failed``, ``cancelled`` or ``dead``.
-Only the worker holding a task's current lease can heartbeat, complete or fail it.
+Only the worker holding a task's current lease can heartbeat, complete or fail it, and only
+as that worker: with its ``worker_token``, or with the key that registered it.
+
+A task belongs to the principal that submitted it. Its payload, result and error are shown
+to that principal, to the worker holding its live lease, and to ``admin``; anyone else gets
+5001 for it, as for a task that does not exist. ``tasks.list`` and ``tasks.stats`` cover
+only your own tasks (everyone's for admin); only the owner or admin may cancel or requeue.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue
 
+from app.rpc.context import CallContext
 from app.rpc.errors import InvalidParams
-from app.rpc.namespace import Method, Namespace
+from app.rpc.namespace import Example, Handler, Method, Namespace
 from app.tasks.errors import (
     IdempotencyConflict,
     LeaseLost,
@@ -35,6 +42,7 @@ from app.tasks.models import (
     TaskPage,
     TaskState,
     TaskView,
+    WorkerToken,
 )
 from app.tasks.store import TaskStore
 from handlers.examples import tasks as examples
@@ -42,6 +50,10 @@ from handlers.examples import tasks as examples
 MAX_CLAIM_WAIT_S = 30
 MAX_GET_WAIT_S = 60
 DAY = 86_400.0
+SUBMIT = "tasks:submit"
+"""Submit tasks, and read, list, count, cancel and requeue your own."""
+WORK = "tasks:work"
+"""Act as a worker: workers.*, and claiming and reporting on tasks."""
 
 
 def _too_large(error: TooLarge) -> InvalidParams:
@@ -51,6 +63,7 @@ def _too_large(error: TooLarge) -> InvalidParams:
 
 async def submit(
     tasks: TaskStore,
+    ctx: CallContext,
     type: Annotated[
         Name, Field(description="What kind of work; workers declare the types they run.")
     ],
@@ -101,6 +114,7 @@ async def submit(
         )
     try:
         return await tasks.submit(
+            ctx.principal,
             type,
             payload,
             priority=priority,
@@ -120,64 +134,83 @@ async def submit(
 
 async def claim(
     tasks: TaskStore,
+    ctx: CallContext,
     worker_id: str,
     max_tasks: Annotated[int, Field(ge=1, le=100)] = 1,
     wait_s: Annotated[
         float, Field(ge=0, le=MAX_CLAIM_WAIT_S, description="Long-poll this long for work.")
     ] = 0,
+    worker_token: WorkerToken | None = None,
 ) -> list[ClaimedTask]:
     """Lease up to ``max_tasks`` tasks of the worker's types and queues; ``[]`` if none came.
 
     Waiting claims are served first come, first served. Each task comes with a fresh
     ``lease_id``: heartbeat before ``lease_expires_at``, then complete or fail.
     """
-    return await tasks.claim(worker_id, max_tasks, wait_s)
+    return await tasks.claim(ctx.principal, worker_id, max_tasks, wait_s, token=worker_token)
 
 
 async def heartbeat(
     tasks: TaskStore,
+    ctx: CallContext,
     task_id: TaskId,
     lease_id: LeaseId,
     progress: Annotated[float | None, Field(ge=0, le=1, description="Done so far, 0 to 1.")] = None,
+    worker_token: WorkerToken | None = None,
 ) -> LeaseRenewal:
     """Renew a lease (never past the task's timeout) and report progress."""
-    return await tasks.heartbeat(task_id, lease_id, progress)
+    return await tasks.heartbeat(ctx.principal, task_id, lease_id, progress, token=worker_token)
 
 
 async def complete(
-    tasks: TaskStore, task_id: TaskId, lease_id: LeaseId, result: JsonValue = None
+    tasks: TaskStore,
+    ctx: CallContext,
+    task_id: TaskId,
+    lease_id: LeaseId,
+    result: JsonValue = None,
+    worker_token: WorkerToken | None = None,
 ) -> TaskView:
     """Record the task's result. Repeating the call with the same lease changes nothing."""
     try:
-        return await tasks.complete(task_id, lease_id, result)
+        return await tasks.complete(ctx.principal, task_id, lease_id, result, token=worker_token)
     except TooLarge as error:
         raise _too_large(error) from None
 
 
 async def fail(
     tasks: TaskStore,
+    ctx: CallContext,
     task_id: TaskId,
     lease_id: LeaseId,
     error: Annotated[JsonValue, Field(description="What went wrong, any JSON value.")] = None,
     retryable: Annotated[bool, Field(description="false: fail for good, no retry.")] = True,
+    worker_token: WorkerToken | None = None,
 ) -> TaskView:
     """Report a failed attempt: retried with backoff while attempts remain, then ``dead``.
 
     Repeating the call with the same lease changes nothing.
     """
-    return await tasks.fail(task_id, lease_id, error, retryable)
+    return await tasks.fail(ctx.principal, task_id, lease_id, error, retryable, token=worker_token)
 
 
-async def release(tasks: TaskStore, task_id: TaskId, lease_id: LeaseId) -> TaskView:
+async def release(
+    tasks: TaskStore,
+    ctx: CallContext,
+    task_id: TaskId,
+    lease_id: LeaseId,
+    worker_token: WorkerToken | None = None,
+) -> TaskView:
     """Give a task back unfinished (a worker shutting down): it is ready again at once.
 
-    The attempt is not charged against ``max_attempts``.
+    The attempt is not charged against ``max_attempts``, and its lease is over for good:
+    completing or failing with it afterwards gets 5002.
     """
-    return await tasks.release(task_id, lease_id)
+    return await tasks.release(ctx.principal, task_id, lease_id, token=worker_token)
 
 
 async def get(
     tasks: TaskStore,
+    ctx: CallContext,
     task_id: TaskId,
     wait_s: Annotated[
         float, Field(ge=0, le=MAX_GET_WAIT_S, description="Long-poll until it finishes.")
@@ -186,38 +219,62 @@ async def get(
     """A task, optionally after waiting for it to finish.
 
     A task whose result has expired is not found (5001), which is distinct from pending.
+    So is another principal's task, unless you are admin or your worker holds its lease.
     """
-    return await tasks.get(task_id, wait_s)
+    return await tasks.get(ctx.principal, task_id, wait_s)
 
 
 async def list_tasks(
     tasks: TaskStore,
+    ctx: CallContext,
     state: TaskState | None = None,
     type: Name | None = None,
     queue: Name | None = None,
     cursor: Annotated[str | None, Field(max_length=20, pattern=r"^\d+$")] = None,
     limit: Annotated[int, Field(ge=1, le=500)] = 100,
 ) -> TaskPage:
-    """Tasks in submit order, filtered by state, type and queue, a page at a time."""
-    return await tasks.list_tasks(state, type, queue, cursor, limit)
+    """Your tasks in submit order, filtered by state, type and queue, a page at a time.
+
+    Only the tasks you submitted, unless you are admin.
+    """
+    return await tasks.list_tasks(ctx.principal, state, type, queue, cursor, limit)
 
 
-async def stats(tasks: TaskStore) -> Stats:
-    """Counts by state, type and priority; the oldest ready task's wait; throughput; workers."""
-    return await tasks.stats()
+async def stats(tasks: TaskStore, ctx: CallContext) -> Stats:
+    """Counts by state, type and priority; the oldest ready task's wait; throughput; workers.
+
+    Of your own tasks and workers (everyone's for admin).
+    """
+    return await tasks.stats(ctx.principal)
 
 
-async def cancel(tasks: TaskStore, task_id: TaskId) -> TaskView:
+async def cancel(tasks: TaskStore, ctx: CallContext, task_id: TaskId) -> TaskView:
     """Cancel a task and its dependents now; a running one is flagged for its worker.
 
     The worker learns of it at its next heartbeat. Cancelling a cancelled task is a no-op.
+    Only the task's owner, or admin, may cancel it.
     """
-    return await tasks.cancel(task_id)
+    return await tasks.cancel(ctx.principal, task_id)
 
 
-async def requeue(tasks: TaskStore, task_id: TaskId) -> TaskView:
-    """Bring a ``dead`` task back to ``pending`` with a fresh retry budget."""
-    return await tasks.requeue(task_id)
+async def requeue(tasks: TaskStore, ctx: CallContext, task_id: TaskId) -> TaskView:
+    """Bring a ``dead`` task back to ``pending`` with a fresh retry budget.
+
+    Only the task's owner, or admin, may requeue it.
+    """
+    return await tasks.requeue(ctx.principal, task_id)
+
+
+def _report(func: Handler, examples: list[Example]) -> Method:
+    """A lease holder's call: made as the worker, safe to repeat, with a secret in its params."""
+    return Method(
+        func,
+        scope=WORK,
+        idempotent=True,
+        redact_values=True,
+        errors=[TaskNotFound, LeaseLost, WorkerNotFound],
+        examples=examples,
+    )
 
 
 namespace = Namespace(
@@ -229,21 +286,17 @@ namespace = Namespace(
             examples=examples.SUBMIT,
         ),
         Method(
-            claim, timeout_s=MAX_CLAIM_WAIT_S + 10, errors=[WorkerNotFound], examples=examples.CLAIM
+            claim,
+            scope=WORK,
+            timeout_s=MAX_CLAIM_WAIT_S + 10,
+            redact_values=True,
+            errors=[WorkerNotFound],
+            examples=examples.CLAIM,
         ),
-        Method(
-            heartbeat,
-            idempotent=True,
-            errors=[TaskNotFound, LeaseLost],
-            examples=examples.HEARTBEAT,
-        ),
-        Method(
-            complete, idempotent=True, errors=[TaskNotFound, LeaseLost], examples=examples.COMPLETE
-        ),
-        Method(fail, idempotent=True, errors=[TaskNotFound, LeaseLost], examples=examples.FAIL),
-        Method(
-            release, idempotent=True, errors=[TaskNotFound, LeaseLost], examples=examples.RELEASE
-        ),
+        _report(heartbeat, examples.HEARTBEAT),
+        _report(complete, examples.COMPLETE),
+        _report(fail, examples.FAIL),
+        _report(release, examples.RELEASE),
         Method(
             get,
             idempotent=True,
@@ -265,4 +318,5 @@ namespace = Namespace(
             examples=examples.REQUEUE,
         ),
     ],
+    scope=SUBMIT,
 )

@@ -2,6 +2,11 @@
 
 A worker that misses 3 heartbeats goes ``offline`` and its leases are revoked, so its
 tasks are retried elsewhere. ``rpc-hub worker`` is a ready-made worker process.
+
+A worker belongs to the principal that registered it. ``workers.register`` answers a secret
+``worker_token``: every later call about the worker must send it, unless it comes from the
+same key (not anonymous) or from admin; any other caller gets 5003, as for no such worker.
+``workers.list`` shows only your own workers (all of them for admin).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from app.rpc.context import CallContext
 from app.rpc.namespace import Method, Namespace
 from app.tasks.errors import WorkerNotFound
 from app.tasks.models import (
@@ -18,14 +24,19 @@ from app.tasks.models import (
     RunningTask,
     WorkerHeartbeat,
     WorkerId,
+    WorkerToken,
     WorkerView,
 )
 from app.tasks.store import TaskStore
 from handlers.examples import workers as examples
 
+WORK = "tasks:work"
+"""The scope of every workers.* method, as of the worker's calls in tasks.*."""
+
 
 async def register(
     tasks: TaskStore,
+    ctx: CallContext,
     name: Annotated[str, Field(min_length=1, max_length=100, description="For people to read.")],
     types: Annotated[
         list[Name], Field(min_length=1, max_length=100, description="Task types it runs.")
@@ -33,39 +44,64 @@ async def register(
     queues: Annotated[list[Name], Field(min_length=1, max_length=100)] = ["default"],  # noqa: B006
     capacity: Annotated[int, Field(ge=1, le=1000, description="Most tasks it runs at once.")] = 1,
 ) -> Registration:
-    """Register a worker; answer its id and how often to heartbeat."""
-    return await tasks.register(name, types, queues, capacity)
+    """Register a worker; answer its id, its secret token, and how often to heartbeat.
+
+    The ``worker_token`` is shown only here: send it with every later call about the worker.
+    """
+    return await tasks.register(ctx.principal, name, types, queues, capacity)
 
 
 async def heartbeat(
     tasks: TaskStore,
+    ctx: CallContext,
     worker_id: WorkerId,
     running: Annotated[list[RunningTask], Field(max_length=1000)] = [],  # noqa: B006
+    worker_token: WorkerToken | None = None,
 ) -> WorkerHeartbeat:
     """Say the worker is alive and renew the leases of the tasks it runs.
 
     The answer lists tasks to stop (cancelled, or no longer leased to it) and ``drain``
     while the server is shutting down.
     """
-    return await tasks.worker_heartbeat(worker_id, running)
+    return await tasks.worker_heartbeat(ctx.principal, worker_id, running, token=worker_token)
 
 
-async def deregister(tasks: TaskStore, worker_id: WorkerId) -> WorkerView:
-    """Remove a worker. Tasks it still holds go back to the queue, uncharged."""
-    return await tasks.deregister(worker_id)
+async def deregister(
+    tasks: TaskStore,
+    ctx: CallContext,
+    worker_id: WorkerId,
+    worker_token: WorkerToken | None = None,
+) -> WorkerView:
+    """Remove a worker. Tasks it still holds go back to the queue, uncharged.
+
+    Their leases are over for good: a report with one of them gets 5002.
+    """
+    return await tasks.deregister(ctx.principal, worker_id, token=worker_token)
 
 
-async def list_workers(tasks: TaskStore) -> list[WorkerView]:
-    """Every known worker, with its health (online or offline) and when it was last seen."""
-    return await tasks.list_workers()
+async def list_workers(tasks: TaskStore, ctx: CallContext) -> list[WorkerView]:
+    """Your workers, with their health (online or offline) and when each was last seen.
+
+    Every worker for admin; ``running`` lists only the tasks you may see.
+    """
+    return await tasks.list_workers(ctx.principal)
 
 
 namespace = Namespace(
     "workers",
     [
         Method(register, examples=examples.REGISTER),
-        Method(heartbeat, idempotent=True, errors=[WorkerNotFound], examples=examples.HEARTBEAT),
-        Method(deregister, errors=[WorkerNotFound], examples=examples.DEREGISTER),
+        Method(
+            heartbeat,
+            idempotent=True,
+            redact_values=True,
+            errors=[WorkerNotFound],
+            examples=examples.HEARTBEAT,
+        ),
+        Method(
+            deregister, redact_values=True, errors=[WorkerNotFound], examples=examples.DEREGISTER
+        ),
         Method(list_workers, name="list", idempotent=True, examples=examples.LIST),
     ],
+    scope=WORK,
 )

@@ -9,10 +9,11 @@ state.py    QueueState: the records, and the steps transitions share (time, retr
 queue.py    TaskQueue: every transition, each one atomic (synchronous)
 ready.py    which pending task a worker gets next (priority, then FIFO)
 leases.py   lease ids, expiry and renewal, fencing
+owners.py   who may see and steer a task, and act as a worker (worker tokens)
 deps.py     the dependency DAG: unblocking and upstream failures
 workers.py  the worker registry and its health
 retry.py    exponential backoff with jitter
-cache.py    fingerprints and the result cache
+cache.py    fingerprints and the result cache (one per owner)
 timers.py   deadlines on the store clock and the loop that fires them
-stats.py    read-only answers: tasks.stats, and the pages of tasks.list
+stats.py    read-only answers: tasks.stats, the pages of tasks.list, workers.list
 """

@@ -1,4 +1,8 @@
-"""Fingerprints of (type, payload), the idempotency-key index, and the result cache."""
+"""Fingerprints of (type, payload), and the result cache, one per owner.
+
+Each principal has a cache of its own: a result computed for one never answers another's
+submission, which would hand out that result and confirm what was submitted.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,11 @@ def fingerprint(canonical_json: bytes) -> str:
     return hashlib.sha256(canonical_json).hexdigest()
 
 
+def cache_key(owner: str, digest: str) -> str:
+    """Where a result for ``owner``'s (type, payload) with this fingerprint is cached."""
+    return f"{owner}\n{digest}"
+
+
 @dataclass(frozen=True, slots=True)
 class CachedResult:
     result: Any
@@ -28,7 +37,7 @@ class CachedResult:
 
 
 class ResultCache:
-    """Succeeded results by fingerprint, each until its ``cache_ttl_s`` runs out."""
+    """Succeeded results by ``cache_key``, each until its ``cache_ttl_s`` runs out."""
 
     def __init__(self) -> None:
         self._entries: dict[str, CachedResult] = {}

@@ -5,8 +5,11 @@ that attempt. A lease lapses at ``min(now + lease_ttl, started + timeout_s)``: h
 renew it, but never past the task's timeout, so a lease cannot outlive its runtime budget.
 
 Fencing: only the task's one live lease may act. Any other lease id is refused with
-``LeaseLost`` and changes nothing, except that repeating a report the worker already made
-with that same lease (complete, fail, release) is answered harmlessly: its first call counted.
+``LeaseLost`` and changes nothing, whoever asks. A lease ended by the server (a
+deregistration, a lapse, a revocation) is ended for good. The one exception: the worker may
+repeat the report that ended the task's latest attempt, with that attempt's lease, and is
+answered harmlessly (its first call counted): complete or fail after it completed or failed,
+release after it released. A release is not a verdict, so complete or fail after it is lost.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import secrets
 
 from app.tasks.errors import LeaseLost
-from app.tasks.models import REPORTED, Outcome
+from app.tasks.models import Outcome
 from app.tasks.records import Attempt, Task
 
 
@@ -55,16 +58,28 @@ def current(task: Task, lease_id: str) -> Attempt:
     raise LeaseLost(data=_lost_data(task))
 
 
-def reported(task: Task, lease_id: str) -> Attempt | None:
-    """The ended attempt whose worker already reported its end with ``lease_id``, if any."""
+def acting(task: Task, lease_id: str, report: Outcome) -> tuple[Attempt, bool]:
+    """The attempt ``lease_id`` may make ``report`` on, and whether it only repeats one.
+
+    The live attempt, if ``lease_id`` is its lease; else the latest attempt, if its worker
+    ended it with ``lease_id`` by a report of the same kind (a verdict, or a release); else
+    ``LeaseLost``.
+    """
     found = None
     for attempt in task.attempts:
         # Compare with every attempt, in constant time each, rather than stop at a match.
         if matches(attempt, lease_id):
             found = attempt
-    if found is not None and found.outcome in REPORTED:
-        return found
-    return None
+    if found is not None:
+        if found.live:
+            return found, False
+        if (
+            found is task.attempts[-1]
+            and found.reported
+            and (found.outcome is Outcome.RELEASED) == (report is Outcome.RELEASED)
+        ):
+            return found, True
+    raise LeaseLost(data=_lost_data(task))
 
 
 def _lost_data(task: Task) -> dict[str, object]:

@@ -4,6 +4,7 @@ Every operation runs one synchronous transition of ``TaskQueue`` and then reacts
 left behind: tasks that became ready go to waiting claims (FIFO, only to workers that
 declared the task's queue and type), and tasks that finished wake ``get`` long-polls.
 Waiting uses futures, never polling; the deadline timer runs from ``open()`` to ``close()``.
+Who may do what (``app.tasks.owners``) is applied by the queue, to the caller passed in.
 
 A long-poll ends when its future is resolved: by the work it waits for, by draining, or by a
 ``call_later`` timer with the empty answer. Not by ``asyncio.timeout``: that cancels the task
@@ -22,6 +23,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
+from app.rpc.access import Principal
 from app.rpc.errors import DomainError
 from app.settings import Settings
 from app.stores import Backend, StoreContext
@@ -42,7 +44,7 @@ from app.tasks.models import (
 )
 from app.tasks.queue import TaskQueue
 from app.tasks.state import QueueLimits
-from app.tasks.stats import page, stats
+from app.tasks.stats import page, stats, workers
 from app.tasks.timers import TimerLoop
 
 
@@ -105,6 +107,7 @@ class MemoryTaskStore(Backend):
 
     async def submit(
         self,
+        caller: Principal,
         type_: str,
         payload: JsonValue = None,
         *,
@@ -120,6 +123,7 @@ class MemoryTaskStore(Backend):
         queue: str = "default",
     ) -> Submission:
         submission = self._queue.submit(
+            caller,
             type_,
             payload,
             priority=priority,
@@ -136,8 +140,16 @@ class MemoryTaskStore(Backend):
         self._react()
         return submission
 
-    async def claim(self, worker_id: str, max_tasks: int, wait_s: float) -> list[ClaimedTask]:
-        claimed = self._queue.claim(worker_id, max_tasks)
+    async def claim(
+        self,
+        caller: Principal,
+        worker_id: str,
+        max_tasks: int,
+        wait_s: float,
+        *,
+        token: str | None = None,
+    ) -> list[ClaimedTask]:
+        claimed = self._queue.claim(caller, worker_id, max_tasks, token)
         self._react()
         worker = self._queue.workers.get(worker_id)
         if claimed or wait_s <= 0 or self._queue.draining or worker.free == 0:
@@ -152,7 +164,7 @@ class MemoryTaskStore(Backend):
             # The caller is gone (a shutdown, a dropped connection): give back what it got.
             for task in _outcome(entry.future) or []:
                 with contextlib.suppress(DomainError):  # unless it has already moved on
-                    self._queue.release(task.task_id, task.lease_id)
+                    self._queue.release(caller, task.task_id, task.lease_id, token)
             self._react()
             raise
         finally:
@@ -160,9 +172,9 @@ class MemoryTaskStore(Backend):
             if entry in self._claims:
                 self._claims.remove(entry)
 
-    async def get(self, task_id: str, wait_s: float = 0) -> TaskView:
+    async def get(self, caller: Principal, task_id: str, wait_s: float = 0) -> TaskView:
         self._sweep()
-        task = self._queue.get(task_id)
+        task = self._queue.visible(caller, task_id)
         if task.state.terminal or wait_s <= 0 or self._queue.draining:
             return TaskView.model_validate(task)
         loop = asyncio.get_running_loop()
@@ -178,32 +190,59 @@ class MemoryTaskStore(Backend):
                 waiting.remove(future)
                 if not waiting:
                     del self._watchers[task_id]
-        return TaskView.model_validate(task)
+        # Seen again: one who saw it only as its lease holder may have lost the lease since.
+        return TaskView.model_validate(self._queue.visible(caller, task_id))
 
-    async def heartbeat(self, task_id: str, lease_id: str, progress: float | None) -> LeaseRenewal:
-        renewal = self._queue.heartbeat(task_id, lease_id, progress)
+    async def heartbeat(
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        progress: float | None,
+        *,
+        token: str | None = None,
+    ) -> LeaseRenewal:
+        renewal = self._queue.heartbeat(caller, task_id, lease_id, progress, token)
         self._react()
         return renewal
 
-    async def complete(self, task_id: str, lease_id: str, result: JsonValue) -> TaskView:
-        view = self._queue.complete(task_id, lease_id, result)
+    async def complete(
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        result: JsonValue,
+        *,
+        token: str | None = None,
+    ) -> TaskView:
+        view = self._queue.complete(caller, task_id, lease_id, result, token)
         self._react()
         return view
 
     async def fail(
-        self, task_id: str, lease_id: str, error: JsonValue, retryable: bool
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        error: JsonValue,
+        retryable: bool,
+        *,
+        token: str | None = None,
     ) -> TaskView:
-        view = self._queue.fail(task_id, lease_id, error, retryable)
+        view = self._queue.fail(caller, task_id, lease_id, error, retryable, token)
         self._react()
         return view
 
-    async def release(self, task_id: str, lease_id: str) -> TaskView:
-        view = self._queue.release(task_id, lease_id)
+    async def release(
+        self, caller: Principal, task_id: str, lease_id: str, *, token: str | None = None
+    ) -> TaskView:
+        view = self._queue.release(caller, task_id, lease_id, token)
         self._react()
         return view
 
     async def list_tasks(
         self,
+        caller: Principal,
         state: TaskState | None = None,
         type_: str | None = None,
         queue: str | None = None,
@@ -211,51 +250,63 @@ class MemoryTaskStore(Backend):
         limit: int = 100,
     ) -> TaskPage:
         self._sweep()
-        return page(self._queue, state, type_, queue, cursor, limit)
+        return page(self._queue, caller, state, type_, queue, cursor, limit)
 
-    async def stats(self) -> Stats:
+    async def stats(self, caller: Principal) -> Stats:
         self._sweep()
-        return stats(self._queue)
+        return stats(self._queue, caller)
 
-    async def cancel(self, task_id: str) -> TaskView:
-        view = self._queue.cancel(task_id)
+    async def cancel(self, caller: Principal, task_id: str) -> TaskView:
+        view = self._queue.cancel(caller, task_id)
         self._react()
         return view
 
-    async def requeue(self, task_id: str) -> TaskView:
-        view = self._queue.requeue(task_id)
+    async def requeue(self, caller: Principal, task_id: str) -> TaskView:
+        view = self._queue.requeue(caller, task_id)
         self._react()
         return view
 
     # ---- workers ---------------------------------------------------------------------
 
     async def register(
-        self, name: str, types: Collection[str], queues: Collection[str], capacity: int
+        self,
+        caller: Principal,
+        name: str,
+        types: Collection[str],
+        queues: Collection[str],
+        capacity: int,
     ) -> Registration:
-        registration = self._queue.register(name, types, queues, capacity)
+        registration = self._queue.register(caller, name, types, queues, capacity)
         self._react()
         return registration
 
     async def worker_heartbeat(
-        self, worker_id: str, running: Sequence[RunningTask]
+        self,
+        caller: Principal,
+        worker_id: str,
+        running: Sequence[RunningTask],
+        *,
+        token: str | None = None,
     ) -> WorkerHeartbeat:
-        answer = self._queue.worker_heartbeat(worker_id, running)
+        answer = self._queue.worker_heartbeat(caller, worker_id, running, token)
         self._react()
         if self._queue.has_ready():
             self._serve()  # a worker back online may be waiting for them
         return answer
 
-    async def deregister(self, worker_id: str) -> WorkerView:
-        view = self._queue.deregister(worker_id)
+    async def deregister(
+        self, caller: Principal, worker_id: str, *, token: str | None = None
+    ) -> WorkerView:
+        view = self._queue.deregister(caller, worker_id, token)
         for entry in [c for c in self._claims if c.worker_id == worker_id]:
             self._claims.remove(entry)
             _resolve(entry.future, [])
         self._react()
         return view
 
-    async def list_workers(self) -> list[WorkerView]:
+    async def list_workers(self, caller: Principal) -> list[WorkerView]:
         self._sweep()
-        return [WorkerView.model_validate(worker) for worker in self._queue.workers]
+        return workers(self._queue, caller)
 
     # ---- reacting to transitions -----------------------------------------------------
 

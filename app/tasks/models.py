@@ -6,8 +6,9 @@ record into its model field by field. The other answers are built once, by the t
 that produces them.
 
 The live lease id of a running task is never shown in a ``TaskView``: only the worker that
-claimed it knows it. Ended leases are shown, so anyone can audit which attempt produced a
-result.
+claimed it knows it. Ended leases are shown, so whoever may see the task can audit which
+attempt produced a result. Who may see a task, or act as a worker, is ``owners.py``'s rule;
+no model carries an owner, and a ``worker_token`` is answered once, by ``workers.register``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.
 TaskId = Annotated[str, Field(min_length=1, max_length=64, description="From tasks.submit.")]
 LeaseId = Annotated[str, Field(min_length=1, max_length=64, description="From tasks.claim.")]
 WorkerId = Annotated[str, Field(min_length=1, max_length=64, description="From workers.register.")]
+WorkerToken = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        description="The worker's secret, from workers.register. Not needed when calling with "
+        "the key that registered the worker.",
+    ),
+]
 
 
 class TaskState(StrEnum):
@@ -95,10 +105,6 @@ class Outcome(StrEnum):
     """Its worker went offline."""
     RELEASED = "released"
     """The worker gave the task back unfinished; this attempt is not charged."""
-
-
-REPORTED = frozenset({Outcome.SUCCEEDED, Outcome.FAILED, Outcome.RELEASED})
-"""Outcomes the worker itself reported: repeating that report with the same lease is harmless."""
 
 
 class Health(StrEnum):
@@ -202,6 +208,10 @@ class Stats(BaseModel):
 class Registration(BaseModel):
     worker_id: str = Field(
         description="Names the worker in its later calls. Not a secret: workers.list shows it."
+    )
+    worker_token: str = Field(
+        description="The worker's secret, shown only here: send it as worker_token in every "
+        "later worker call (the server keeps only its digest)."
     )
     heartbeat_interval_s: float
     lease_ttl_s: float

@@ -4,6 +4,11 @@ Each is plain synchronous code, so nothing else can run between its checks and i
 and each first fires the deadlines that have passed on the store clock (``sweep``), so
 time-based transitions are never observed late. Each answers the wire model its method
 returns, built here, where the data is.
+
+Each takes the caller (a ``Principal``) and finds what it names through ``QueueState``'s
+``visible``, ``steered`` and ``as_worker``, so ``app.tasks.owners`` is applied to every call.
+Lease reports check the lease first (``LeaseLost``, whoever asks), then that the caller may
+act as the worker holding it (``WorkerNotFound``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from app.tasks import deps, leases
-from app.tasks.cache import CachedResult, canonical, fingerprint
+from app.rpc.access import Principal
+from app.tasks import deps, leases, owners
+from app.tasks.cache import CachedResult, cache_key, canonical, fingerprint
 from app.tasks.errors import (
     IdempotencyConflict,
     QueueFull,
@@ -44,6 +50,7 @@ class TaskQueue(QueueState):
 
     def submit(
         self,
+        caller: Principal,
         type_: str,
         payload: Any,
         *,
@@ -58,24 +65,32 @@ class TaskQueue(QueueState):
         result_ttl_s: float | None = None,
         queue: str = "default",
     ) -> Submission:
-        """Add a task (or find the one its idempotency key names, or answer from the cache).
+        """Add a task of ``caller``'s (or find the one its idempotency key names among the
+        caller's, or answer from the caller's cache).
 
-        It runs at ``run_at`` (Unix time) if given, else ``delay_s`` from now.
+        It runs at ``run_at`` (Unix time) if given, else ``delay_s`` from now. ``depends_on``
+        may name only tasks the caller may see: any other is reported ``missing``.
         """
         now = self.sweep()
         body = canonical(type_, payload)
         if len(body) > self.limits.max_payload_bytes:
             raise TooLarge("payload", len(body), self.limits.max_payload_bytes)
         digest = fingerprint(body)
-        if idempotency_key is not None and idempotency_key in self._keys:
-            original = self.tasks[self._keys[idempotency_key]]
+        owner = caller.id
+        if idempotency_key is not None and (owner, idempotency_key) in self._keys:
+            original = self.tasks[self._keys[owner, idempotency_key]]
             if original.fingerprint != digest or original.queue != queue:
                 raise IdempotencyConflict(
                     data={"idempotency_key": idempotency_key, "task_id": original.id}
                 )
             return _submission(original, deduplicated=True)
         dep_ids = tuple(dict.fromkeys(depends_on))
-        missing = [dep_id for dep_id in dep_ids if dep_id not in self.tasks]
+        missing = [
+            dep_id
+            for dep_id in dep_ids
+            if dep_id not in self.tasks
+            or not owners.may_see(caller, self.tasks[dep_id], self.workers)
+        ]
         if missing:
             raise UnknownDependency(data={"missing": missing})
         if len(self.tasks) >= self.limits.max_tasks:
@@ -95,14 +110,16 @@ class TaskQueue(QueueState):
             submitted_at=now,
             ready_at=max(now, run_at) if run_at is not None else now + delay_s,
             state=TaskState.BLOCKED,
+            owner=owner,
             depends_on=dep_ids,
             idempotency_key=idempotency_key,
         )
         self.tasks[task.id] = task
         if idempotency_key is not None:
-            self._keys[idempotency_key] = task.id
+            self._keys[owner, idempotency_key] = task.id
         deps.link(task, self.tasks)
-        hit = self._cache.get(digest, now) if cache_ttl_s > 0 and not dep_ids else None
+        cached = cache_ttl_s > 0 and not dep_ids
+        hit = self._cache.get(cache_key(owner, digest), now) if cached else None
         if hit is not None:
             task.cached = True
             task.result = hit.result
@@ -115,21 +132,31 @@ class TaskQueue(QueueState):
 
     # ---- claiming and running --------------------------------------------------------
 
-    def claim(self, worker_id: str, max_tasks: int) -> list[ClaimedTask]:
+    def claim(
+        self, caller: Principal, worker_id: str, max_tasks: int, token: str | None
+    ) -> list[ClaimedTask]:
         """Lease up to ``max_tasks`` ready tasks (within the worker's free capacity) now.
 
         While the server stops, no new work goes out (the worker is still seen alive).
         """
         now = self.sweep()
-        worker = self.workers.get(worker_id)
+        worker = self.as_worker(caller, worker_id, token)
         self._seen(worker, now)
         return self.take(worker, 0 if self.draining else max_tasks, now)
 
-    def heartbeat(self, task_id: str, lease_id: str, progress: float | None) -> LeaseRenewal:
+    def heartbeat(
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        progress: float | None,
+        token: str | None,
+    ) -> LeaseRenewal:
         """Renew a live lease (and record progress); ``LeaseLost`` if it is not live."""
         now = self.sweep()
         task = self.get(task_id)
         attempt = leases.current(task, lease_id)
+        self.as_worker(caller, attempt.worker_id, token)
         leases.renew(attempt, now, self.limits.lease_ttl_s)
         if progress is not None:
             task.progress = progress
@@ -142,34 +169,49 @@ class TaskQueue(QueueState):
             cancel_requested=task.cancel_requested,
         )
 
-    def complete(self, task_id: str, lease_id: str, result: Any) -> TaskView:
+    def complete(
+        self, caller: Principal, task_id: str, lease_id: str, result: Any, token: str | None
+    ) -> TaskView:
         """Record the result of the live attempt; repeating it with the same lease is harmless."""
         now = self.sweep()
         task = self.get(task_id)
-        if leases.reported(task, lease_id) is not None:
+        attempt, repeat = leases.acting(task, lease_id, Outcome.SUCCEEDED)
+        self.as_worker(caller, attempt.worker_id, token)
+        if repeat:
             return TaskView.model_validate(task)
-        attempt = leases.current(task, lease_id)
         size = len(canonical(task.type, result))
         if size > self.limits.max_payload_bytes:
             raise TooLarge("result", size, self.limits.max_payload_bytes)
         self._end(task, attempt, Outcome.SUCCEEDED, now)
+        attempt.reported = True
         task.result = result
         task.progress = 1.0
         self._finish(task, TaskState.SUCCEEDED, None, now)
         if task.cache_ttl_s > 0 and not task.depends_on:
             until = now + task.cache_ttl_s
-            self._cache.put(task.fingerprint, CachedResult(result, task.id, until))
-            self.deadlines.add(until, Kind.CACHE, task.fingerprint)
+            key = cache_key(task.owner, task.fingerprint)
+            self._cache.put(key, CachedResult(result, task.id, until))
+            self.deadlines.add(until, Kind.CACHE, key)
         return TaskView.model_validate(task)
 
-    def fail(self, task_id: str, lease_id: str, error: Any, retryable: bool) -> TaskView:
+    def fail(
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        error: Any,
+        retryable: bool,
+        token: str | None,
+    ) -> TaskView:
         """Record a failed attempt: retry later, or end ``failed`` (or ``dead``)."""
         now = self.sweep()
         task = self.get(task_id)
-        if leases.reported(task, lease_id) is not None:
+        attempt, repeat = leases.acting(task, lease_id, Outcome.FAILED)
+        self.as_worker(caller, attempt.worker_id, token)
+        if repeat:
             return TaskView.model_validate(task)
-        attempt = leases.current(task, lease_id)
         self._end(task, attempt, Outcome.FAILED, now)
+        attempt.reported = True
         task.error = error
         if task.cancel_requested:
             self._finish(task, TaskState.CANCELLED, "cancelled", now)
@@ -179,22 +221,26 @@ class TaskQueue(QueueState):
             self._retry(task, "failed", now)
         return TaskView.model_validate(task)
 
-    def release(self, task_id: str, lease_id: str) -> TaskView:
+    def release(
+        self, caller: Principal, task_id: str, lease_id: str, token: str | None
+    ) -> TaskView:
         """Give an unfinished task back, uncharged, to be claimed again at once."""
         now = self.sweep()
         task = self.get(task_id)
-        if leases.reported(task, lease_id) is not None:
+        attempt, repeat = leases.acting(task, lease_id, Outcome.RELEASED)
+        self.as_worker(caller, attempt.worker_id, token)
+        if repeat:
             return TaskView.model_validate(task)
-        attempt = leases.current(task, lease_id)
         self._release(task, attempt, now)
+        attempt.reported = True
         return TaskView.model_validate(task)
 
     # ---- cancelling and requeueing ---------------------------------------------------
 
-    def cancel(self, task_id: str) -> TaskView:
+    def cancel(self, caller: Principal, task_id: str) -> TaskView:
         """Cancel a task that is not running now (and its dependents); flag a running one."""
         now = self.sweep()
-        task = self.get(task_id)
+        task = self.steered(caller, task_id)
         if task.state is TaskState.CANCELLED:
             return TaskView.model_validate(task)
         if task.state.terminal:
@@ -204,10 +250,10 @@ class TaskQueue(QueueState):
             self._finish(task, TaskState.CANCELLED, "cancelled", now)
         return TaskView.model_validate(task)
 
-    def requeue(self, task_id: str) -> TaskView:
+    def requeue(self, caller: Principal, task_id: str) -> TaskView:
         """Bring a ``dead`` task back to ``pending`` with a fresh retry budget."""
         now = self.sweep()
-        task = self.get(task_id)
+        task = self.steered(caller, task_id)
         if task.state is not TaskState.DEAD:
             raise TaskStateConflict(
                 data={"task_id": task.id, "state": task.state.value, "expected": "dead"}
@@ -225,22 +271,37 @@ class TaskQueue(QueueState):
     # ---- workers ---------------------------------------------------------------------
 
     def register(
-        self, name: str, types: Iterable[str], queues: Iterable[str], capacity: int
+        self,
+        caller: Principal,
+        name: str,
+        types: Iterable[str],
+        queues: Iterable[str],
+        capacity: int,
     ) -> Registration:
-        """Add a worker; tell it how often to call in and how long a lease lasts."""
+        """Add a worker of ``caller``'s; answer its secret token (the only time it is shown),
+        how often to call in and how long a lease lasts.
+        """
         now = self.sweep()
-        worker = self.workers.register(name, types, queues, capacity, now)
+        token, digest = owners.new_token()
+        worker = self.workers.register(name, types, queues, capacity, caller.id, digest, now)
         self.deadlines.add(self.workers.silent_since(worker), Kind.WORKER, worker.id)
         return Registration(
             worker_id=worker.id,
+            worker_token=token,
             heartbeat_interval_s=self.limits.heartbeat_s,
             lease_ttl_s=self.limits.lease_ttl_s,
         )
 
-    def worker_heartbeat(self, worker_id: str, running: Iterable[RunningTask]) -> WorkerHeartbeat:
+    def worker_heartbeat(
+        self,
+        caller: Principal,
+        worker_id: str,
+        running: Iterable[RunningTask],
+        token: str | None,
+    ) -> WorkerHeartbeat:
         """Renew the leases a worker reports; name the tasks it should stop, and drain."""
         now = self.sweep()
-        worker = self.workers.get(worker_id)
+        worker = self.as_worker(caller, worker_id, token)
         self._seen(worker, now)
         stop: list[str] = []
         renewed: dict[str, float] = {}
@@ -264,9 +325,13 @@ class TaskQueue(QueueState):
                 stop.append(task_id)
         return WorkerHeartbeat(cancel=stop, drain=self.draining, leases=renewed)
 
-    def deregister(self, worker_id: str) -> WorkerView:
-        """Remove a worker; tasks it still holds go back to the queue, uncharged."""
+    def deregister(self, caller: Principal, worker_id: str, token: str | None) -> WorkerView:
+        """Remove a worker; tasks it still holds go back to the queue, uncharged.
+
+        Their leases end for good: the server ended them, so no report with them counts.
+        """
         now = self.sweep()
+        self.as_worker(caller, worker_id, token)
         worker = self.workers.remove(worker_id)
         for task_id in sorted(worker.leases):
             task = self.tasks[task_id]

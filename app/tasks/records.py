@@ -29,6 +29,9 @@ class Attempt:
     """``started_at + timeout_s``: no renewal goes past it."""
     ended_at: float | None = None
     outcome: Outcome | None = None
+    reported: bool = False
+    """Its worker ended it itself (complete, fail or release), not the server for it (a
+    deregistration, a lapse, a revocation): only such an end may be repeated harmlessly."""
 
     @property
     def live(self) -> bool:
@@ -59,6 +62,8 @@ class Task:
     ready_at: float
     """When it may run (its delay); a retry moves it to the end of its backoff."""
     state: TaskState
+    owner: str
+    """The id of the principal that submitted it (see ``app.tasks.owners``)."""
     depends_on: tuple[str, ...] = ()
     idempotency_key: str | None = None
     waiting_on: set[str] = field(default_factory=set)

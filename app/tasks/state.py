@@ -4,6 +4,9 @@
 private steps that move a task between states; ``TaskQueue`` (``app.tasks.queue``) builds its
 public, atomic operations from them. Nothing here awaits.
 
+Every lookup on a caller's behalf goes through ``visible``, ``steered`` or ``as_worker``,
+which apply ``app.tasks.owners`` and answer a refusal exactly as an unknown id.
+
 What the async layer (``app.tasks.memory``) must react to is left in three outboxes: ``ready``
 (a task became claimable: serve waiting claims), ``freed`` (workers whose lease ended, so
 that have room again: serve their waiting claims) and ``finished`` (tasks that reached a
@@ -13,14 +16,15 @@ terminal state: wake whoever waits on them).
 from __future__ import annotations
 
 import random
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from itertools import count
 
 from app.clock import Clock
-from app.tasks import deps, leases
+from app.rpc.access import Principal
+from app.tasks import deps, leases, owners
 from app.tasks.cache import ResultCache
-from app.tasks.errors import TaskNotFound
+from app.tasks.errors import TaskNotFound, WorkerNotFound
 from app.tasks.models import FAILED_UPSTREAM, ClaimedTask, Health, Outcome, TaskState
 from app.tasks.ready import ReadyQueues
 from app.tasks.records import Attempt, Task
@@ -56,14 +60,14 @@ class QueueState:
         self.workers = Workers(limits.heartbeat_s)
         self.deadlines = Deadlines()
         self._ready = ReadyQueues()
-        self._keys: dict[str, str] = {}
-        """Idempotency key -> task id."""
+        self._keys: dict[tuple[str, str], str] = {}
+        """(owner, idempotency key) -> task id: each principal's keys are its own."""
         self._cache = ResultCache()
         self._seq = count(1)
-        self.expired = 0
-        """Finished tasks forgotten after their result expired."""
-        self.recent: deque[float] = deque()
-        """When tasks finished by a worker's report, within the throughput window."""
+        self.expired: Counter[str] = Counter()
+        """Finished tasks forgotten after their result expired, by owner."""
+        self.recent: deque[tuple[float, str]] = deque()
+        """(when, owner) of tasks finished by a worker's report, within the throughput window."""
         self.draining = False
         """The server is stopping: no new work goes out, and workers are told so."""
         self.ready = False
@@ -90,6 +94,27 @@ class QueueState:
         if task is None:
             raise TaskNotFound(data={"task_id": task_id})
         return task
+
+    def visible(self, caller: Principal, task_id: str) -> Task:
+        """The task, if ``caller`` may see it; else ``TaskNotFound``, as for no such task."""
+        task = self.tasks.get(task_id)
+        if task is None or not owners.may_see(caller, task, self.workers):
+            raise TaskNotFound(data={"task_id": task_id})
+        return task
+
+    def steered(self, caller: Principal, task_id: str) -> Task:
+        """The task, if ``caller`` owns it (or is admin); else ``TaskNotFound``."""
+        task = self.tasks.get(task_id)
+        if task is None or not owners.may_steer(caller, task):
+            raise TaskNotFound(data={"task_id": task_id})
+        return task
+
+    def as_worker(self, caller: Principal, worker_id: str, token: str | None) -> WorkerRecord:
+        """The worker, if ``caller`` with ``token`` may act as it; else ``WorkerNotFound``."""
+        worker = self.workers.find(worker_id)
+        if worker is None or not owners.may_work(caller, worker, token):
+            raise WorkerNotFound(data={"worker_id": worker_id})
+        return worker
 
     # ---- time ------------------------------------------------------------------------
 
@@ -151,9 +176,11 @@ class QueueState:
             return  # a later deadline, or a finishing dependent, brings it back
         deps.forget(task, self.tasks)
         del self.tasks[task_id]
-        if task.idempotency_key is not None and self._keys.get(task.idempotency_key) == task_id:
-            del self._keys[task.idempotency_key]
-        self.expired += 1
+        if task.idempotency_key is not None:
+            key = (task.owner, task.idempotency_key)
+            if self._keys.get(key) == task_id:
+                del self._keys[key]
+        self.expired[task.owner] += 1
 
     # ---- transitions -----------------------------------------------------------------
 
@@ -252,7 +279,7 @@ class QueueState:
         self.deadlines.add(task.expires_at, Kind.EXPIRE, task.id)
         self.finished.append(task.id)
         if state in _WORKED and not task.cached:
-            self.recent.append(now)
+            self.recent.append((now, task.owner))
             self.trim_throughput(now)
         for dep_id in task.depends_on:
             dep = self.tasks.get(dep_id)
@@ -261,5 +288,5 @@ class QueueState:
                 self.deadlines.add(now, Kind.EXPIRE, dep_id)
 
     def trim_throughput(self, now: float) -> None:
-        while self.recent and self.recent[0] <= now - THROUGHPUT_WINDOW_S:
+        while self.recent and self.recent[0][0] <= now - THROUGHPUT_WINDOW_S:
             self.recent.popleft()

@@ -1,18 +1,22 @@
-"""Read-only answers computed from the queue: ``tasks.stats`` and the pages of ``tasks.list``.
+"""Read-only answers computed from the queue: ``tasks.stats``, the pages of ``tasks.list``,
+and ``workers.list``.
 
-Neither sweeps: the caller sweeps through the store first, so what fires is reacted to.
+Each sees only what the caller owns (its tasks and workers), or everything for ``admin``.
+None sweeps: the caller sweeps through the store first, so what fires is reacted to.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from app.tasks.models import Priority, Stats, TaskPage, TaskState, TaskView
+from app.rpc.access import Principal
+from app.tasks import owners
+from app.tasks.models import Health, Priority, Stats, TaskPage, TaskState, TaskView, WorkerView
 from app.tasks.records import Task
 from app.tasks.state import THROUGHPUT_WINDOW_S, QueueState
 
 
-def stats(queue: QueueState) -> Stats:
+def stats(queue: QueueState, caller: Principal) -> Stats:
     """Counts by state, type and priority; the oldest ready task's wait; throughput; workers."""
     now = queue.clock.time()
     queue.trim_throughput(now)
@@ -20,7 +24,11 @@ def stats(queue: QueueState) -> Stats:
     by_priority: Counter[str] = Counter({priority.value: 0 for priority in Priority})
     by_type: Counter[str] = Counter()
     oldest_ready: float | None = None
+    total = 0
     for task in queue.tasks.values():
+        if not owners.may_steer(caller, task):
+            continue
+        total += 1
         by_state[task.state.value] += 1
         by_priority[task.priority.value] += 1
         by_type[task.type] += 1
@@ -28,10 +36,15 @@ def stats(queue: QueueState) -> Stats:
             oldest_ready is None or task.ready_at < oldest_ready
         ):
             oldest_ready = task.ready_at
-    online = queue.workers.online
-    finished = len(queue.recent)
+    workers = [w for w in queue.workers if owners.may_list(caller, w)]
+    online = sum(1 for w in workers if w.health is Health.ONLINE)
+    if caller.is_admin:
+        finished, expired = len(queue.recent), queue.expired.total()
+    else:
+        finished = sum(1 for _, owner in queue.recent if owner == caller.id)
+        expired = queue.expired[caller.id]
     return Stats(
-        total=len(queue.tasks),
+        total=total,
         by_state=dict(by_state),
         by_type=dict(sorted(by_type.items())),
         by_priority=dict(by_priority),
@@ -39,13 +52,14 @@ def stats(queue: QueueState) -> Stats:
         finished_last_minute=finished,
         throughput_per_s=finished / THROUGHPUT_WINDOW_S,
         workers_online=online,
-        workers_offline=len(queue.workers) - online,
-        expired=queue.expired,
+        workers_offline=len(workers) - online,
+        expired=expired,
     )
 
 
 def page(
     queue: QueueState,
+    caller: Principal,
     state: TaskState | None,
     type_: str | None,
     queue_name: str | None,
@@ -58,7 +72,7 @@ def page(
     next_cursor = None
     # Tasks are held in submit order (a dict keeps insertion order), so a page is one scan.
     for task in queue.tasks.values():
-        if task.seq <= after:
+        if task.seq <= after or not owners.may_steer(caller, task):
             continue
         if (
             (state is None or task.state is state)
@@ -71,3 +85,22 @@ def page(
             found.append(task)
     views = [TaskView.model_validate(task) for task in found]
     return TaskPage(tasks=views, next_cursor=next_cursor)
+
+
+def workers(queue: QueueState, caller: Principal) -> list[WorkerView]:
+    """The workers ``caller`` registered (all of them for admin), each showing only the
+    running tasks ``caller`` may see: never another principal's task ids.
+    """
+    views = []
+    for worker in queue.workers:
+        if not owners.may_list(caller, worker):
+            continue
+        view = WorkerView.model_validate(worker)
+        if not caller.is_admin:
+            view.running = [
+                task_id
+                for task_id in view.running
+                if owners.may_see(caller, queue.tasks[task_id], queue.workers)
+            ]
+        views.append(view)
+    return views

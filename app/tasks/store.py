@@ -1,10 +1,19 @@
 """``TaskStore``: every operation behind tasks.* and workers.*, each one atomic.
 
 A backend owns the invariants: a task has at most one live lease, and only that lease may
-act on it (any other gets ``LeaseLost`` and changes nothing, except that repeating a report
-already made with a lease is harmless); a retried task waits out its backoff; a task whose
-dependency failed is cancelled; finished tasks are forgotten once their result expires.
+act on it (any other gets ``LeaseLost`` and changes nothing, whoever asks; the worker may
+only repeat the report that ended the task's latest attempt, harmlessly); a lease that a
+release or a deregistration ended stays ended; a retried task waits out its backoff; a task
+whose dependency failed is cancelled; finished tasks are forgotten once their result expires.
 Long-polls (``claim``, ``get``) wait without polling and end early when the backend drains.
+
+Every operation takes ``caller``, the ``Principal`` making the call (handlers pass
+``ctx.principal``): the whole Principal, since a backend must see ``admin`` as well as the
+id. The backend applies ``app.tasks.owners`` to it. A task belongs to its submitter, a worker
+to its registrant: anyone who may not see a task gets ``TaskNotFound``, and anyone who may not
+act as a worker gets ``WorkerNotFound``, exactly as for an id that never existed. Worker
+operations, and lease reports as the worker holding the lease, also take ``token``: the
+``worker_token`` that ``register`` answered, which is enough on its own.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import JsonValue
 
+from app.rpc.access import Principal
 from app.tasks.models import (
     ClaimedTask,
     LeaseRenewal,
@@ -36,6 +46,7 @@ class TaskStore(Protocol):
 
     async def submit(
         self,
+        caller: Principal,
         type_: str,
         payload: JsonValue = None,
         *,
@@ -50,79 +61,137 @@ class TaskStore(Protocol):
         result_ttl_s: float | None = None,
         queue: str = "default",
     ) -> Submission:
-        """Add a task, to run at ``run_at`` (Unix time) if given, else ``delay_s`` from now.
+        """Add a task of ``caller``'s, to run at ``run_at`` (Unix time) if given, else
+        ``delay_s`` from now.
 
-        Raises ``TooLarge`` for a payload over the limit, before any change.
+        Idempotency keys and the result cache are each principal's own. ``depends_on`` may
+        name only tasks ``caller`` may see (others are ``UnknownDependency``). Raises
+        ``TooLarge`` for a payload over the limit, before any change.
         """
         ...
 
-    async def claim(self, worker_id: str, max_tasks: int, wait_s: float) -> list[ClaimedTask]:
+    async def claim(
+        self,
+        caller: Principal,
+        worker_id: str,
+        max_tasks: int,
+        wait_s: float,
+        *,
+        token: str | None = None,
+    ) -> list[ClaimedTask]:
         """Lease ready tasks now, or wait up to ``wait_s`` for some (waiting claims are FIFO)."""
         ...
 
-    async def heartbeat(self, task_id: str, lease_id: str, progress: float | None) -> LeaseRenewal:
+    async def heartbeat(
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        progress: float | None,
+        *,
+        token: str | None = None,
+    ) -> LeaseRenewal:
         """Renew a live lease (never past the task's timeout) and record progress."""
         ...
 
-    async def complete(self, task_id: str, lease_id: str, result: JsonValue) -> TaskView:
+    async def complete(
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        result: JsonValue,
+        *,
+        token: str | None = None,
+    ) -> TaskView:
         """Record the live attempt's result; ``TooLarge`` for a result over the limit."""
         ...
 
     async def fail(
-        self, task_id: str, lease_id: str, error: JsonValue, retryable: bool
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        error: JsonValue,
+        retryable: bool,
+        *,
+        token: str | None = None,
     ) -> TaskView:
         """Record a failed attempt: retried after a backoff while attempts remain."""
         ...
 
-    async def release(self, task_id: str, lease_id: str) -> TaskView:
+    async def release(
+        self, caller: Principal, task_id: str, lease_id: str, *, token: str | None = None
+    ) -> TaskView:
         """Give the task back unfinished and uncharged: ready again at once."""
         ...
 
-    async def get(self, task_id: str, wait_s: float = 0) -> TaskView:
-        """The task, after waiting up to ``wait_s`` for it to finish."""
+    async def get(self, caller: Principal, task_id: str, wait_s: float = 0) -> TaskView:
+        """The task, after waiting up to ``wait_s`` for it to finish: for its owner, admin,
+        or the principal of the worker holding its live lease."""
         ...
 
     async def list_tasks(
         self,
+        caller: Principal,
         state: TaskState | None = None,
         type_: str | None = None,
         queue: str | None = None,
         cursor: str | None = None,
         limit: int = 100,
     ) -> TaskPage:
-        """Matching tasks in submit order, a page at a time (``cursor`` from the last page)."""
+        """``caller``'s matching tasks (everyone's for admin) in submit order, a page at a
+        time (``cursor`` from the last page)."""
         ...
 
-    async def stats(self) -> Stats:
-        """Counts, the oldest ready task's wait, throughput and workers."""
+    async def stats(self, caller: Principal) -> Stats:
+        """Counts, the oldest ready task's wait, throughput and workers: of ``caller``'s own
+        tasks and workers (everyone's for admin)."""
         ...
 
-    async def cancel(self, task_id: str) -> TaskView:
-        """Cancel a task that is not running (and its dependents); flag a running one."""
+    async def cancel(self, caller: Principal, task_id: str) -> TaskView:
+        """Cancel a task that is not running (and its dependents); flag a running one.
+
+        Only its owner or admin may: anyone else gets ``TaskNotFound``.
+        """
         ...
 
-    async def requeue(self, task_id: str) -> TaskView:
-        """Bring a ``dead`` task back to ``pending`` with a fresh retry budget."""
+    async def requeue(self, caller: Principal, task_id: str) -> TaskView:
+        """Bring a ``dead`` task back to ``pending`` with a fresh retry budget (owner or admin)."""
         ...
 
     # ---- workers ---------------------------------------------------------------------
 
     async def register(
-        self, name: str, types: Collection[str], queues: Collection[str], capacity: int
+        self,
+        caller: Principal,
+        name: str,
+        types: Collection[str],
+        queues: Collection[str],
+        capacity: int,
     ) -> Registration:
-        """Add a worker; answer its id, how often to heartbeat, and the lease TTL."""
+        """Add a worker of ``caller``'s; answer its id, its secret token (only here), how often
+        to heartbeat, and the lease TTL."""
         ...
 
     async def worker_heartbeat(
-        self, worker_id: str, running: Sequence[RunningTask]
+        self,
+        caller: Principal,
+        worker_id: str,
+        running: Sequence[RunningTask],
+        *,
+        token: str | None = None,
     ) -> WorkerHeartbeat:
         """Renew the leases it reports; name tasks to stop; say whether the server drains."""
         ...
 
-    async def deregister(self, worker_id: str) -> WorkerView:
-        """Remove a worker; the tasks it holds go back to the queue, uncharged."""
+    async def deregister(
+        self, caller: Principal, worker_id: str, *, token: str | None = None
+    ) -> WorkerView:
+        """Remove a worker; the tasks it holds go back to the queue, uncharged, and the
+        leases it held are ended for good."""
         ...
 
-    async def list_workers(self) -> list[WorkerView]:
-        """Every known worker, online or offline."""
+    async def list_workers(self, caller: Principal) -> list[WorkerView]:
+        """``caller``'s workers (every one for admin), online or offline, each listing only
+        the running tasks ``caller`` may see."""
         ...

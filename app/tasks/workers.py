@@ -4,8 +4,9 @@ A worker is ``online`` while it keeps calling in (any call from it counts as a s
 life); after ``MISSED_HEARTBEATS`` intervals of silence it is ``offline`` and the queue
 revokes its leases. An offline worker that calls in again is online again, with no leases.
 
-A ``WorkerRecord`` names what it shows on the wire as ``WorkerView`` does, so the view is
-read straight off it.
+A worker belongs to the principal that registered it and is known by the digest of its
+secret token; who may act as it is ``app.tasks.owners``'s rule. A ``WorkerRecord`` names
+what it shows on the wire as ``WorkerView`` does, so the view is read straight off it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class WorkerRecord:
     """Sorted, as listed."""
     queues: tuple[str, ...]
     capacity: int
+    owner: str
+    """The id of the principal that registered it."""
+    token_digest: bytes
+    """SHA-256 of its ``worker_token``; the token itself is never kept."""
     registered_at: float
     last_seen: float
     health: Health = Health.ONLINE
@@ -56,7 +61,14 @@ class Workers:
         self._workers: dict[str, WorkerRecord] = {}
 
     def register(
-        self, name: str, types: Iterable[str], queues: Iterable[str], capacity: int, now: float
+        self,
+        name: str,
+        types: Iterable[str],
+        queues: Iterable[str],
+        capacity: int,
+        owner: str,
+        token_digest: bytes,
+        now: float,
     ) -> WorkerRecord:
         worker = WorkerRecord(
             id="w_" + secrets.token_urlsafe(12),
@@ -64,6 +76,8 @@ class Workers:
             types=tuple(sorted(set(types))),
             queues=tuple(sorted(set(queues))),
             capacity=capacity,
+            owner=owner,
+            token_digest=token_digest,
             registered_at=now,
             last_seen=now,
         )
@@ -101,7 +115,3 @@ class Workers:
 
     def __len__(self) -> int:
         return len(self._workers)
-
-    @property
-    def online(self) -> int:
-        return sum(1 for worker in self._workers.values() if worker.health is Health.ONLINE)

@@ -33,9 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--name", default="", help="a name for people to read [host-pid]")
     parser.add_argument(
+        "--key",
         "--token",
-        default=os.environ.get("RPC_TOKEN"),
-        help="bearer token sent to the server [RPC_TOKEN]",
+        dest="key",
+        default=os.environ.get("RPC_KEY") or os.environ.get("RPC_TOKEN"),
+        help="API key sent as Authorization: Bearer, one with the tasks:work scope "
+        "[RPC_KEY, else RPC_TOKEN]",
     )
     parser.add_argument(
         "--plugin",
@@ -69,7 +72,7 @@ def command(args: argparse.Namespace) -> int:
             queues=args.queues,
             concurrency=args.concurrency,
             name=args.name,
-            token=args.token,
+            key=args.key,
             grace_s=args.grace_s,
         )
         Worker.check(options, types)

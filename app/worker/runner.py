@@ -4,6 +4,10 @@ It registers, then long-polls ``tasks.claim`` for as many tasks as it has free s
 each as an asyncio task, and reports ``tasks.complete`` or ``tasks.fail``. A heartbeat loop
 renews every lease it holds (``workers.heartbeat``) and stops the tasks the server names.
 
+``workers.register`` answers a secret ``worker_token``: the worker keeps it in memory only
+(never on disk, never in a log line) and sends it with every later worker call, so only this
+process can act as this worker. ``Options.key``, if given, is sent as the bearer key.
+
 Connection errors are retried with backoff: claims and heartbeats are safe to repeat, and
 complete/fail/release are harmless to repeat with the same lease. If the server no longer
 knows the worker (it restarted), the worker registers again. On SIGTERM it stops claiming,
@@ -54,7 +58,8 @@ class Options:
     queues: tuple[str, ...] = ("default",)
     concurrency: int = 4
     name: str = ""
-    token: str | None = None
+    key: str | None = None
+    """The API key sent as ``Authorization: Bearer`` (one with the ``tasks:work`` scope)."""
     grace_s: float = 20.0
     """On SIGTERM, how long running tasks get to finish before they are released."""
 
@@ -78,6 +83,8 @@ class Worker:
         self.task_types = {t: task_types[t] for t in (options.types or sorted(task_types))}
         self.name = options.name or f"{socket.gethostname()}-{os.getpid()}"
         self.worker_id = ""
+        self.worker_token: str | None = None
+        """The secret of the current registration: in memory only, never logged."""
         self.heartbeat_s = 10.0
         self.running: dict[str, _Running] = {}
         self.stopping = asyncio.Event()
@@ -139,6 +146,7 @@ class Worker:
                     worker_id=self.worker_id,
                     max_tasks=free,
                     wait_s=CLAIM_WAIT_S,
+                    worker_token=self.worker_token,
                     retry=True,
                 )
                 failures = 0
@@ -232,7 +240,13 @@ class Worker:
         failures = 0
         while True:
             try:
-                await self.client.call(method, task_id=task_id, retry=True, **params)
+                await self.client.call(
+                    method,
+                    task_id=task_id,
+                    worker_token=self.worker_token,
+                    retry=True,
+                    **params,
+                )
                 return "accepted"
             except (LeaseLost, TaskNotFound) as exc:
                 log.warning("%s for task %s: %s", method, task_id, exc.message)
@@ -262,7 +276,11 @@ class Worker:
         sent = {r.task_id: r.lease_id for r in snapshot}
         try:
             answer = await self.client.call(
-                "workers.heartbeat", worker_id=self.worker_id, running=running, retry=True
+                "workers.heartbeat",
+                worker_id=self.worker_id,
+                running=running,
+                worker_token=self.worker_token,
+                retry=True,
             )
         except WorkerNotFound:
             log.warning("the server forgot this worker; registering again")
@@ -316,6 +334,7 @@ class Worker:
                     log.warning("cannot register at %s (%s); retrying", self.client.url, exc)
                     await self._pause(failures)
             self.worker_id = registration["worker_id"]
+            self.worker_token = registration["worker_token"]
             self.heartbeat_s = registration["heartbeat_interval_s"]
             self._set_draining(False)
             log.info("registered as %s (%s)", self.worker_id, ", ".join(sorted(self.task_types)))
@@ -323,7 +342,9 @@ class Worker:
 
     async def _deregister(self) -> None:
         try:
-            await self.client.call("workers.deregister", worker_id=self.worker_id)
+            await self.client.call(
+                "workers.deregister", worker_id=self.worker_id, worker_token=self.worker_token
+            )
         except (RPCError, *CONNECTION_ERRORS) as exc:
             log.warning("deregister failed: %s", exc)
 
@@ -358,7 +379,7 @@ async def main(options: Options, task_types: Mapping[str, TaskFn]) -> None:
     """Run a worker until SIGTERM or SIGINT."""
     async with Client(
         options.url,
-        token=options.token,
+        token=options.key,
         timeout=CLAIM_WAIT_S + 15,
         errors=[LeaseLost, TaskNotFound, WorkerNotFound],
     ) as client:

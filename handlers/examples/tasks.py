@@ -6,6 +6,7 @@ from typing import Any
 
 from app.rpc.namespace import Example
 from app.tasks.models import TaskState
+from handlers.examples.workers import WORKER_TOKEN
 
 _VIEW: dict[str, Any] = {
     "task_id": "t_3Jx9QmVb1kA0Zp2c",
@@ -41,7 +42,11 @@ _VIEW: dict[str, Any] = {
     ],
 }
 _TASK: dict[str, Any] = {"task_id": _VIEW["task_id"]}
-_LEASE: dict[str, Any] = {**_TASK, "lease_id": "l_Qm3v8N0aZr5tYw1xKp7s2dLc"}
+_LEASE: dict[str, Any] = {
+    **_TASK,
+    "lease_id": "l_Qm3v8N0aZr5tYw1xKp7s2dLc",
+    "worker_token": WORKER_TOKEN,
+}
 
 SUBMIT: list[Example] = [
     Example(
@@ -60,7 +65,7 @@ SUBMIT: list[Example] = [
 CLAIM: list[Example] = [
     Example(
         "one task",
-        {"worker_id": "w_x81LkQz0RbT2", "wait_s": 10},
+        {"worker_id": "w_x81LkQz0RbT2", "wait_s": 10, "worker_token": WORKER_TOKEN},
         [
             {
                 "task_id": _VIEW["task_id"],
@@ -68,7 +73,7 @@ CLAIM: list[Example] = [
                 "queue": "default",
                 "priority": "normal",
                 "payload": {"op": "add", "a": 2, "b": 3},
-                "lease_id": _LEASE["lease_id"],
+                "lease_id": "l_Qm3v8N0aZr5tYw1xKp7s2dLc",
                 "lease_expires_at": 1800000030.5,
                 "deadline": 1800000300.5,
                 "timeout_s": 300.0,

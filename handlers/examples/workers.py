@@ -7,6 +7,9 @@ from typing import Any
 from app.rpc.namespace import Example
 
 _WORKER_ID = "w_x81LkQz0RbT2"
+# Shown in OpenRPC as an illustration; real tokens come from secrets at registration.
+WORKER_TOKEN = "Vh3kQ9zR2mX7pL0aT5yN8cB1dF4gJ6sW-eU_iO3rK2w"  # noqa: S105
+_WORKER = {"worker_id": _WORKER_ID, "worker_token": WORKER_TOKEN}
 _VIEW: dict[str, Any] = {
     "worker_id": _WORKER_ID,
     "name": "worker-1",
@@ -23,7 +26,7 @@ REGISTER: list[Example] = [
     Example(
         "a worker",
         {"name": "worker-1", "types": ["compute", "transform"], "capacity": 4},
-        {"worker_id": _WORKER_ID, "heartbeat_interval_s": 10.0, "lease_ttl_s": 30.0},
+        {**_WORKER, "heartbeat_interval_s": 10.0, "lease_ttl_s": 30.0},
     )
 ]
 
@@ -31,7 +34,7 @@ HEARTBEAT: list[Example] = [
     Example(
         "one task running",
         {
-            "worker_id": _WORKER_ID,
+            **_WORKER,
             "running": [
                 {
                     "task_id": "t_3Jx9QmVb1kA0Zp2c",
@@ -48,6 +51,6 @@ HEARTBEAT: list[Example] = [
     )
 ]
 
-DEREGISTER: list[Example] = [Example("leave", {"worker_id": _WORKER_ID}, _VIEW)]
+DEREGISTER: list[Example] = [Example("leave", _WORKER, _VIEW)]
 
 LIST: list[Example] = [Example("one worker", {}, [_VIEW])]

@@ -2,7 +2,12 @@
 
 Worked examples first (fencing, retries, dependencies, idempotency, cache, expiry, long-polls,
 draining), then a hypothesis state machine that checks the invariants after every step: at
-most one live lease per task, no task lost, terminal states final, fencing.
+most one live lease per task, no task lost, terminal states final, fencing, and that another
+principal can neither act as a worker nor see a task it does not own.
+
+Calls are made as ALICE, a key's principal: the worker calls need no token, since they come
+from the principal that registered the worker. Owners and tokens have their own suite,
+``test_task_owners.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from hypothesis.stateful import (
 )
 
 from app.clock import ManualClock
+from app.rpc.access import ANONYMOUS, Principal
 from app.rpc.errors import DomainError
 from app.stores import Backend, StoreContext
 from app.tasks.errors import (
@@ -43,7 +49,6 @@ from app.tasks.errors import (
 from app.tasks.memory import MemoryTaskStore
 from app.tasks.models import (
     FAILED_UPSTREAM,
-    REPORTED,
     AttemptView,
     Health,
     Outcome,
@@ -58,6 +63,8 @@ from tests.helpers.backends import opened
 from tests.helpers.tasks import Arrivals
 
 BACKENDS = [pytest.param(MemoryTaskStore, id="memory")]
+ALICE = Principal("key:alice", "alice", frozenset({"tasks:submit", "tasks:work"}))
+MALLORY = Principal("key:mallory", "mallory", frozenset({"tasks:submit", "tasks:work"}))
 SETTINGS: dict[str, Any] = {"task_retry_base_s": 1.0, "task_retry_max_s": 60.0}
 
 T = TypeVar("T")
@@ -78,7 +85,7 @@ async def tasks(backend: Factory, clock: ManualClock) -> AsyncIterator[TaskBacke
 
 
 async def worker(tasks: TaskStore, types: tuple[str, ...] = ("compute",), capacity: int = 5) -> str:
-    return (await tasks.register("test", types, ["default"], capacity)).worker_id
+    return (await tasks.register(ALICE, "test", types, ["default"], capacity)).worker_id
 
 
 # ---- worked examples -------------------------------------------------------------------
@@ -87,9 +94,9 @@ async def worker(tasks: TaskStore, types: tuple[str, ...] = ("compute",), capaci
 async def test_registration_answers_the_heartbeat_interval_and_lease_ttl(
     tasks: TaskStore,
 ) -> None:
-    registration = await tasks.register("w", ["compute"], ["default"], 2)
+    registration = await tasks.register(ALICE, "w", ["compute"], ["default"], 2)
     assert (registration.heartbeat_interval_s, registration.lease_ttl_s) == (10.0, 30.0)
-    [view] = await tasks.list_workers()
+    [view] = await tasks.list_workers(ALICE)
     assert (view.worker_id, view.health, view.types, view.running) == (
         registration.worker_id,
         Health.ONLINE,
@@ -101,18 +108,18 @@ async def test_registration_answers_the_heartbeat_interval_and_lease_ttl(
 async def test_one_live_lease_per_task_and_the_live_lease_stays_secret(
     tasks: TaskStore, clock: ManualClock
 ) -> None:
-    task_id = (await tasks.submit("compute", {"a": 1})).task_id
+    task_id = (await tasks.submit(ALICE, "compute", {"a": 1})).task_id
     first, second = await worker(tasks), await worker(tasks)
-    claims = await asyncio.gather(tasks.claim(first, 5, 0), tasks.claim(second, 5, 0))
+    claims = await asyncio.gather(tasks.claim(ALICE, first, 5, 0), tasks.claim(ALICE, second, 5, 0))
     [claimed] = [c for claim in claims for c in claim]
     assert (claimed.task_id, claimed.attempt, claimed.lease_expires_at) == (
         task_id,
         1,
         clock.time() + 30,
     )
-    view = await tasks.get(task_id)
+    view = await tasks.get(ALICE, task_id)
     assert view.state is TaskState.RUNNING and view.attempts[0].lease_id is None
-    done = await tasks.complete(task_id, claimed.lease_id, 3)
+    done = await tasks.complete(ALICE, task_id, claimed.lease_id, 3)
     assert (done.state, done.result, done.attempts[0].lease_id) == (
         TaskState.SUCCEEDED,
         3,
@@ -123,116 +130,116 @@ async def test_one_live_lease_per_task_and_the_live_lease_stays_secret(
 async def test_a_stale_lease_is_fenced_out_and_changes_nothing(
     tasks: TaskStore, clock: ManualClock
 ) -> None:
-    task_id = (await tasks.submit("compute", timeout_s=100)).task_id
+    task_id = (await tasks.submit(ALICE, "compute", timeout_s=100)).task_id
     first = await worker(tasks)
-    stale = (await tasks.claim(first, 1, 0))[0]
+    stale = (await tasks.claim(ALICE, first, 1, 0))[0]
     clock.advance(20)
-    await tasks.worker_heartbeat(first, [])  # alive, but the lease is not renewed
+    await tasks.worker_heartbeat(ALICE, first, [])  # alive, but the lease is not renewed
     clock.advance(10)  # the lease lapses: a charged attempt, retried after its backoff
-    retry = await tasks.get(task_id)
+    retry = await tasks.get(ALICE, task_id)
     assert retry.state is TaskState.SCHEDULED
     clock.advance(retry.ready_at - clock.time())
-    current = (await tasks.claim(await worker(tasks), 1, 0))[0]
+    current = (await tasks.claim(ALICE, await worker(tasks), 1, 0))[0]
     assert current.attempt == 2
-    before = await tasks.get(task_id)
+    before = await tasks.get(ALICE, task_id)
     for call in (
-        tasks.complete(task_id, stale.lease_id, 1),
-        tasks.fail(task_id, stale.lease_id, "x", True),
-        tasks.heartbeat(task_id, stale.lease_id, 0.5),
-        tasks.release(task_id, stale.lease_id),
+        tasks.complete(ALICE, task_id, stale.lease_id, 1),
+        tasks.fail(ALICE, task_id, stale.lease_id, "x", True),
+        tasks.heartbeat(ALICE, task_id, stale.lease_id, 0.5),
+        tasks.release(ALICE, task_id, stale.lease_id),
     ):
         with pytest.raises(LeaseLost) as lost:
             await call
         assert lost.value.data == {"task_id": task_id, "state": "running"}
-    assert await tasks.get(task_id) == before
+    assert await tasks.get(ALICE, task_id) == before
     assert [a.outcome for a in before.attempts] == [Outcome.EXPIRED, None]
 
 
 async def test_failures_retry_with_growing_backoff_until_dead(
     tasks: TaskStore, clock: ManualClock
 ) -> None:
-    task_id = (await tasks.submit("compute", max_attempts=3)).task_id
+    task_id = (await tasks.submit(ALICE, "compute", max_attempts=3)).task_id
     worker_id = await worker(tasks)
     delays = []
     for attempt in (1, 2):
-        [claimed] = await tasks.claim(worker_id, 1, 0)
+        [claimed] = await tasks.claim(ALICE, worker_id, 1, 0)
         assert claimed.attempt == attempt
-        view = await tasks.fail(task_id, claimed.lease_id, "boom", True)
+        view = await tasks.fail(ALICE, task_id, claimed.lease_id, "boom", True)
         assert view.state is TaskState.SCHEDULED
         delays.append(view.ready_at - clock.time())
-        assert await tasks.claim(worker_id, 1, 0) == []  # not before its backoff ends
+        assert await tasks.claim(ALICE, worker_id, 1, 0) == []  # not before its backoff ends
         clock.advance(delays[-1])
     assert 0.5 <= delays[0] <= 1.0 and 1.0 <= delays[1] <= 2.0
-    [claimed] = await tasks.claim(worker_id, 1, 0)
-    view = await tasks.fail(task_id, claimed.lease_id, "boom", True)
+    [claimed] = await tasks.claim(ALICE, worker_id, 1, 0)
+    view = await tasks.fail(ALICE, task_id, claimed.lease_id, "boom", True)
     assert (view.state, view.reason) == (TaskState.DEAD, "failed")
-    assert (await tasks.requeue(task_id)).state is TaskState.PENDING
-    assert (await tasks.claim(worker_id, 1, 0))[0].attempt == 4
+    assert (await tasks.requeue(ALICE, task_id)).state is TaskState.PENDING
+    assert (await tasks.claim(ALICE, worker_id, 1, 0))[0].attempt == 4
 
 
 async def test_a_failed_dependency_cancels_everything_downstream(tasks: TaskStore) -> None:
-    root = (await tasks.submit("compute", 1)).task_id
-    child = (await tasks.submit("compute", 2, depends_on=[root])).task_id
-    grandchild = (await tasks.submit("compute", 3, depends_on=[child])).task_id
-    assert (await tasks.get(child)).state is TaskState.BLOCKED
-    [claimed] = await tasks.claim(await worker(tasks), 1, 0)
-    await tasks.fail(root, claimed.lease_id, "no", False)
+    root = (await tasks.submit(ALICE, "compute", 1)).task_id
+    child = (await tasks.submit(ALICE, "compute", 2, depends_on=[root])).task_id
+    grandchild = (await tasks.submit(ALICE, "compute", 3, depends_on=[child])).task_id
+    assert (await tasks.get(ALICE, child)).state is TaskState.BLOCKED
+    [claimed] = await tasks.claim(ALICE, await worker(tasks), 1, 0)
+    await tasks.fail(ALICE, root, claimed.lease_id, "no", False)
     for task_id in (child, grandchild):
-        view = await tasks.get(task_id)
+        view = await tasks.get(ALICE, task_id)
         assert (view.state, view.reason) == (TaskState.CANCELLED, "upstream_failed")
-    late = await tasks.submit("compute", 4, depends_on=[root])
+    late = await tasks.submit(ALICE, "compute", 4, depends_on=[root])
     assert late.state is TaskState.CANCELLED
     with pytest.raises(UnknownDependency) as unknown:
-        await tasks.submit("compute", depends_on=["t_nope"])
+        await tasks.submit(ALICE, "compute", depends_on=["t_nope"])
     assert unknown.value.data == {"missing": ["t_nope"]}
 
 
 async def test_a_succeeded_dependency_unblocks_with_its_result(tasks: TaskStore) -> None:
-    root = (await tasks.submit("compute", 1)).task_id
-    child = (await tasks.submit("compute", 2, depends_on=[root])).task_id
+    root = (await tasks.submit(ALICE, "compute", 1)).task_id
+    child = (await tasks.submit(ALICE, "compute", 2, depends_on=[root])).task_id
     worker_id = await worker(tasks)
-    [claimed] = await tasks.claim(worker_id, 5, 0)
-    await tasks.complete(root, claimed.lease_id, {"sum": 3})
-    [claimed] = await tasks.claim(worker_id, 5, 0)
+    [claimed] = await tasks.claim(ALICE, worker_id, 5, 0)
+    await tasks.complete(ALICE, root, claimed.lease_id, {"sum": 3})
+    [claimed] = await tasks.claim(ALICE, worker_id, 5, 0)
     assert (claimed.task_id, claimed.dep_results) == (child, {root: {"sum": 3}})
 
 
 async def test_an_idempotency_key_names_one_task(tasks: TaskStore) -> None:
-    first = await tasks.submit("compute", {"a": 1, "b": 2}, idempotency_key="k")
-    again = await tasks.submit("compute", {"b": 2, "a": 1}, idempotency_key="k")
+    first = await tasks.submit(ALICE, "compute", {"a": 1, "b": 2}, idempotency_key="k")
+    again = await tasks.submit(ALICE, "compute", {"b": 2, "a": 1}, idempotency_key="k")
     assert (again.task_id, again.deduplicated, first.deduplicated) == (first.task_id, True, False)
     with pytest.raises(IdempotencyConflict) as conflict:
-        await tasks.submit("compute", {"a": 1}, idempotency_key="k")
+        await tasks.submit(ALICE, "compute", {"a": 1}, idempotency_key="k")
     assert conflict.value.data == {"idempotency_key": "k", "task_id": first.task_id}
-    assert (await tasks.stats()).total == 1
+    assert (await tasks.stats(ALICE)).total == 1
 
 
 async def test_the_cache_answers_a_recent_success_until_its_ttl(
     tasks: TaskStore, clock: ManualClock
 ) -> None:
-    first = (await tasks.submit("compute", "x", cache_ttl_s=60)).task_id
-    [claimed] = await tasks.claim(await worker(tasks), 1, 0)
-    await tasks.complete(first, claimed.lease_id, 7)
-    hit = await tasks.submit("compute", "x", cache_ttl_s=60)
+    first = (await tasks.submit(ALICE, "compute", "x", cache_ttl_s=60)).task_id
+    [claimed] = await tasks.claim(ALICE, await worker(tasks), 1, 0)
+    await tasks.complete(ALICE, first, claimed.lease_id, 7)
+    hit = await tasks.submit(ALICE, "compute", "x", cache_ttl_s=60)
     assert (hit.state, hit.cached) == (TaskState.SUCCEEDED, True)
-    view = await tasks.get(hit.task_id)
+    view = await tasks.get(ALICE, hit.task_id)
     assert (view.result, view.reason, view.attempts) == (7, "cached", [])
     clock.advance(60)
-    miss = await tasks.submit("compute", "x", cache_ttl_s=60)
+    miss = await tasks.submit(ALICE, "compute", "x", cache_ttl_s=60)
     assert (miss.state, miss.cached) == (TaskState.PENDING, False)
 
 
 async def test_results_expire_and_then_are_not_found(tasks: TaskStore, clock: ManualClock) -> None:
-    task_id = (await tasks.submit("compute", result_ttl_s=10)).task_id
-    [claimed] = await tasks.claim(await worker(tasks), 1, 0)
-    done = await tasks.complete(task_id, claimed.lease_id, None)
+    task_id = (await tasks.submit(ALICE, "compute", result_ttl_s=10)).task_id
+    [claimed] = await tasks.claim(ALICE, await worker(tasks), 1, 0)
+    done = await tasks.complete(ALICE, task_id, claimed.lease_id, None)
     assert done.expires_at == clock.time() + 10
     clock.advance(9.9)
-    assert (await tasks.get(task_id)).state is TaskState.SUCCEEDED
+    assert (await tasks.get(ALICE, task_id)).state is TaskState.SUCCEEDED
     clock.advance(0.1)
     with pytest.raises(TaskNotFound):
-        await tasks.get(task_id)
-    assert (await tasks.stats()).expired == 1
+        await tasks.get(ALICE, task_id)
+    assert (await tasks.stats(ALICE)).expired == 1
 
 
 async def test_payloads_and_results_over_the_limit_are_refused_before_any_change(
@@ -240,23 +247,25 @@ async def test_payloads_and_results_over_the_limit_are_refused_before_any_change
 ) -> None:
     async with opened(backend, clock, task_max_payload_bytes=100) as tasks:
         with pytest.raises(TooLarge) as large:
-            await tasks.submit("compute", "x" * 100)
+            await tasks.submit(ALICE, "compute", "x" * 100)
         assert (large.value.what, large.value.limit) == ("payload", 100)
-        task_id = (await tasks.submit("compute", "small")).task_id
-        [claimed] = await tasks.claim(await worker(tasks), 1, 0)
+        task_id = (await tasks.submit(ALICE, "compute", "small")).task_id
+        [claimed] = await tasks.claim(ALICE, await worker(tasks), 1, 0)
         with pytest.raises(TooLarge):
-            await tasks.complete(task_id, claimed.lease_id, "y" * 100)
-        assert (await tasks.get(task_id)).state is TaskState.RUNNING
+            await tasks.complete(ALICE, task_id, claimed.lease_id, "y" * 100)
+        assert (await tasks.get(ALICE, task_id)).state is TaskState.RUNNING
 
 
 async def test_list_filters_and_pages_in_submit_order(tasks: TaskStore) -> None:
-    ids = [(await tasks.submit("compute" if i % 2 else "other", i)).task_id for i in range(7)]
-    page = await tasks.list_tasks(type_="compute", limit=2)
+    ids = [
+        (await tasks.submit(ALICE, "compute" if i % 2 else "other", i)).task_id for i in range(7)
+    ]
+    page = await tasks.list_tasks(ALICE, type_="compute", limit=2)
     assert [t.task_id for t in page.tasks] == [ids[1], ids[3]]
-    page = await tasks.list_tasks(type_="compute", limit=2, cursor=page.next_cursor)
+    page = await tasks.list_tasks(ALICE, type_="compute", limit=2, cursor=page.next_cursor)
     assert ([t.task_id for t in page.tasks], page.next_cursor) == ([ids[5]], None)
-    await tasks.cancel(ids[0])
-    page = await tasks.list_tasks(state=TaskState.CANCELLED)
+    await tasks.cancel(ALICE, ids[0])
+    page = await tasks.list_tasks(ALICE, state=TaskState.CANCELLED)
     assert [t.task_id for t in page.tasks] == [ids[0]]
 
 
@@ -264,52 +273,52 @@ async def test_a_silent_worker_goes_offline_and_loses_its_leases(
     backend: Factory, clock: ManualClock
 ) -> None:
     async with opened(backend, clock, task_lease_ttl_s=60) as tasks:
-        task_id = (await tasks.submit("compute")).task_id
+        task_id = (await tasks.submit(ALICE, "compute")).task_id
         worker_id = await worker(tasks)
-        [claimed] = await tasks.claim(worker_id, 1, 0)
+        [claimed] = await tasks.claim(ALICE, worker_id, 1, 0)
         clock.advance(29.9)
-        assert [w.health for w in await tasks.list_workers()] == [Health.ONLINE]
+        assert [w.health for w in await tasks.list_workers(ALICE)] == [Health.ONLINE]
         clock.advance(0.1)  # three heartbeat intervals (10 s) of silence; the lease is 60 s
-        [view] = await tasks.list_workers()
+        [view] = await tasks.list_workers(ALICE)
         assert (view.health, view.running) == (Health.OFFLINE, [])
-        assert (await tasks.get(task_id)).attempts[0].outcome is Outcome.REVOKED
+        assert (await tasks.get(ALICE, task_id)).attempts[0].outcome is Outcome.REVOKED
         running = [RunningTask(task_id=task_id, lease_id=claimed.lease_id)]
-        answer = await tasks.worker_heartbeat(worker_id, running)
+        answer = await tasks.worker_heartbeat(ALICE, worker_id, running)
         assert (answer.cancel, answer.leases, answer.drain) == ([task_id], {}, False)
 
 
 async def test_deregister_gives_held_tasks_back(tasks: TaskStore) -> None:
-    task_id = (await tasks.submit("compute")).task_id
+    task_id = (await tasks.submit(ALICE, "compute")).task_id
     worker_id = await worker(tasks)
-    await tasks.claim(worker_id, 1, 0)
-    assert (await tasks.deregister(worker_id)).running == [task_id]
-    assert (await tasks.get(task_id)).state is TaskState.PENDING
+    await tasks.claim(ALICE, worker_id, 1, 0)
+    assert (await tasks.deregister(ALICE, worker_id)).running == [task_id]
+    assert (await tasks.get(ALICE, task_id)).state is TaskState.PENDING
     with pytest.raises(WorkerNotFound):
-        await tasks.claim(worker_id, 1, 0)
+        await tasks.claim(ALICE, worker_id, 1, 0)
 
 
 async def test_a_waiting_claim_is_served_by_a_later_submit(tasks: TaskStore) -> None:
     arrivals = Arrivals(tasks)
     worker_id = await worker(tasks)
-    claim = asyncio.create_task(tasks.claim(worker_id, 5, 10))
+    claim = asyncio.create_task(tasks.claim(ALICE, worker_id, 5, 10))
     await arrivals.until(lambda: arrivals.claims == 1)
-    task_id = (await tasks.submit("compute")).task_id
+    task_id = (await tasks.submit(ALICE, "compute")).task_id
     assert [c.task_id for c in await claim] == [task_id]
 
 
 async def test_draining_ends_long_polls_and_tells_workers(tasks: TaskBackend) -> None:
     arrivals = Arrivals(tasks)
     worker_id = await worker(tasks)
-    task_id = (await tasks.submit("compute", delay_s=100)).task_id
-    claim = asyncio.create_task(tasks.claim(worker_id, 1, 30))
-    get = asyncio.create_task(tasks.get(task_id, 60))
+    task_id = (await tasks.submit(ALICE, "compute", delay_s=100)).task_id
+    claim = asyncio.create_task(tasks.claim(ALICE, worker_id, 1, 30))
+    get = asyncio.create_task(tasks.get(ALICE, task_id, 60))
     await arrivals.until(lambda: arrivals.claims == 1 and arrivals.watched(task_id))
     tasks.drain()
     assert await claim == []
     assert (await get).state is TaskState.SCHEDULED
-    assert (await tasks.worker_heartbeat(worker_id, [])).drain is True
-    await tasks.submit("compute")
-    assert await tasks.claim(worker_id, 1, 30) == []  # at once: no new work while stopping
+    assert (await tasks.worker_heartbeat(ALICE, worker_id, [])).drain is True
+    await tasks.submit(ALICE, "compute")
+    assert await tasks.claim(ALICE, worker_id, 1, 30) == []  # at once: no new work while stopping
 
 
 async def test_a_claim_cancelled_after_it_was_served_gives_its_tasks_back(
@@ -318,14 +327,16 @@ async def test_a_claim_cancelled_after_it_was_served_gives_its_tasks_back(
     # A caller that goes away (a shutdown) must not leave tasks leased to nobody.
     arrivals = Arrivals(tasks)
     worker_id = await worker(tasks)
-    claim = asyncio.create_task(tasks.claim(worker_id, 5, 10))
+    claim = asyncio.create_task(tasks.claim(ALICE, worker_id, 5, 10))
     await arrivals.until(lambda: arrivals.claims == 1)
-    task_id = (await tasks.submit("compute", 1)).task_id  # served to the waiting claim at once...
-    assert (await tasks.get(task_id)).state is TaskState.RUNNING
+    task_id = (
+        await tasks.submit(ALICE, "compute", 1)
+    ).task_id  # served to the waiting claim at once...
+    assert (await tasks.get(ALICE, task_id)).state is TaskState.RUNNING
     claim.cancel()  # ...but its caller is cancelled before it could see the answer
     with pytest.raises(asyncio.CancelledError):
         await claim
-    view = await tasks.get(task_id)
+    view = await tasks.get(ALICE, task_id)
     assert view.state is TaskState.PENDING
     assert [a.outcome for a in view.attempts] == [Outcome.RELEASED]
 
@@ -385,6 +396,8 @@ class TaskMachine(RuleBasedStateMachine):
         """By lease id."""
         self.lease_of: dict[tuple[str, int], str] = {}
         """(task id, attempt number) -> its lease id."""
+        self.reported: dict[str, Outcome] = {}
+        """By lease id: the report this machine ended the lease with (the server ends others)."""
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
@@ -395,7 +408,7 @@ class TaskMachine(RuleBasedStateMachine):
 
     def view(self, task_id: str) -> TaskView | None:
         try:
-            return self.run(self.store.get(task_id))
+            return self.run(self.store.get(ALICE, task_id))
         except TaskNotFound:
             return None
 
@@ -409,13 +422,13 @@ class TaskMachine(RuleBasedStateMachine):
         return attempt is not None and attempt.outcome is None
 
     def workers_now(self) -> dict[str, WorkerView]:
-        return {w.worker_id: w for w in self.run(self.store.list_workers())}
+        return {w.worker_id: w for w in self.run(self.store.list_workers(ALICE))}
 
     # ---- rules -----------------------------------------------------------------------
 
     @initialize(target=workers)
     def a_worker_for_every_type(self) -> str:
-        return self.run(self.store.register("w0", TYPES, ["default"], 3)).worker_id
+        return self.run(self.store.register(ALICE, "w0", TYPES, ["default"], 3)).worker_id
 
     @rule(
         target=tasks,
@@ -438,6 +451,7 @@ class TaskMachine(RuleBasedStateMachine):
         try:
             submission = self.run(
                 self.store.submit(
+                    ALICE,
                     type_,
                     {"n": len(self.submitted) % 3},
                     priority=priority,
@@ -459,7 +473,7 @@ class TaskMachine(RuleBasedStateMachine):
         capacity=st.integers(1, 3),
     )
     def register(self, types: set[str], capacity: int) -> str:
-        return self.run(self.store.register("w", types, ["default"], capacity)).worker_id
+        return self.run(self.store.register(ALICE, "w", types, ["default"], capacity)).worker_id
 
     @rule(target=leases, worker=workers, max_tasks=st.integers(1, 3))
     def claim_again(self, worker: str, max_tasks: int) -> object:
@@ -469,7 +483,7 @@ class TaskMachine(RuleBasedStateMachine):
     @rule(target=leases, worker=workers, max_tasks=st.integers(1, 3))
     def claim(self, worker: str, max_tasks: int) -> object:
         try:
-            claimed = self.run(self.store.claim(worker, max_tasks, 0))
+            claimed = self.run(self.store.claim(ALICE, worker, max_tasks, 0))
         except WorkerNotFound:
             assert worker not in self.workers_now()
             return multiple()
@@ -481,39 +495,102 @@ class TaskMachine(RuleBasedStateMachine):
             self.lease_of[(c.task_id, c.attempt)] = c.lease_id
         return multiple(*[(c.task_id, c.lease_id) for c in claimed])
 
-    def _fenced(self, lease: Lease, call: Callable[[], Coroutine[Any, Any, object]]) -> None:
+    def repeats(self, lease: Lease, report: Outcome) -> bool:
+        """Whether ``report`` with ``lease`` would only repeat the report that ended the
+        task's latest attempt: a verdict after a verdict, a release after a release."""
+        view = self.view(lease[0])
+        made = self.reported.get(lease[1])
+        return (
+            view is not None
+            and made is not None
+            and self.grants[lease[1]].attempt == len(view.attempts)
+            and (made is Outcome.RELEASED) == (report is Outcome.RELEASED)
+        )
+
+    def _fenced(
+        self, lease: Lease, report: Outcome, call: Callable[[], Coroutine[Any, Any, object]]
+    ) -> None:
         """Run a lease-holder report; it must succeed exactly when the lease may act."""
-        attempt = self.attempt(lease[1])
-        current = attempt is not None and attempt.outcome is None
-        repeated = attempt is not None and attempt.outcome in REPORTED
+        current = self.live(lease[1])
+        repeated = self.repeats(lease, report)
         before = self.view(lease[0])
         try:
             self.run(call())
         except (LeaseLost, TaskNotFound):
             assert not current and not repeated
             assert self.view(lease[0]) == before  # a refused call changes nothing
+        except WorkerNotFound:
+            # A repeat is answered to the worker, and this one has gone (deregistered).
+            assert repeated and self.grants[lease[1]].worker_id not in self.workers_now()
+            assert self.view(lease[0]) == before
         else:
             assert current or repeated
             if repeated:
                 assert self.view(lease[0]) == before  # nor does repeating a report
+            else:
+                self.reported[lease[1]] = report
 
     @rule(lease=leases, value=st.integers(0, 3))
     def complete(self, lease: Lease, value: int) -> None:
-        self._fenced(lease, lambda: self.store.complete(*lease, value))
+        self._fenced(lease, Outcome.SUCCEEDED, lambda: self.store.complete(ALICE, *lease, value))
 
     @rule(lease=leases, retryable=st.booleans())
     def fail(self, lease: Lease, retryable: bool) -> None:
-        self._fenced(lease, lambda: self.store.fail(*lease, "boom", retryable))
+        self._fenced(
+            lease, Outcome.FAILED, lambda: self.store.fail(ALICE, *lease, "boom", retryable)
+        )
 
     @rule(lease=leases)
     def release(self, lease: Lease) -> None:
-        self._fenced(lease, lambda: self.store.release(*lease))
+        self._fenced(lease, Outcome.RELEASED, lambda: self.store.release(ALICE, *lease))
+
+    @rule(
+        lease=leases,
+        who=st.sampled_from([MALLORY, ANONYMOUS]),
+        method=st.sampled_from(["complete", "fail", "release", "heartbeat"]),
+    )
+    def an_intruder_reports(self, lease: Lease, who: Principal, method: str) -> None:
+        """Another principal holding a lease id, without the worker's token: refused, with
+        nothing changed (5003 while the lease is live: it may not act as the worker)."""
+        live = self.live(lease[1])
+        before, workers = self.view(lease[0]), self.workers_now()
+        calls: dict[str, Callable[[], Coroutine[Any, Any, object]]] = {
+            "complete": lambda: self.store.complete(who, *lease, 9),
+            "fail": lambda: self.store.fail(who, *lease, "forged", False),
+            "release": lambda: self.store.release(who, *lease),
+            "heartbeat": lambda: self.store.heartbeat(who, *lease, 0.9),
+        }
+        with pytest.raises((WorkerNotFound, LeaseLost, TaskNotFound)) as refused:
+            self.run(calls[method]())
+        assert refused.type is WorkerNotFound or not live
+        assert (self.view(lease[0]), self.workers_now()) == (before, workers)
+
+    @rule(
+        worker=workers,
+        task=tasks,
+        who=st.sampled_from([MALLORY, ANONYMOUS]),
+        method=st.sampled_from(["claim", "heartbeat", "deregister", "cancel", "requeue", "get"]),
+    )
+    def an_intruder_steers(self, worker: str, task: str, who: Principal, method: str) -> None:
+        """Another principal, naming ALICE's worker or task: told it does not exist."""
+        before, workers = self.view(task), self.workers_now()
+        calls: dict[str, Callable[[], Coroutine[Any, Any, object]]] = {
+            "claim": lambda: self.store.claim(who, worker, 3, 0),
+            "heartbeat": lambda: self.store.worker_heartbeat(who, worker, []),
+            "deregister": lambda: self.store.deregister(who, worker),
+            "cancel": lambda: self.store.cancel(who, task),
+            "requeue": lambda: self.store.requeue(who, task),
+            "get": lambda: self.store.get(who, task),
+        }
+        with pytest.raises((WorkerNotFound, TaskNotFound)):
+            self.run(calls[method]())
+        assert (self.view(task), self.workers_now()) == (before, workers)
 
     @rule(lease=leases)
     def heartbeat(self, lease: Lease) -> None:
         live = self.live(lease[1])
         try:
-            renewal = self.run(self.store.heartbeat(*lease, 0.5))
+            renewal = self.run(self.store.heartbeat(ALICE, *lease, 0.5))
         except (LeaseLost, TaskNotFound):
             assert not live
             return
@@ -531,7 +608,7 @@ class TaskMachine(RuleBasedStateMachine):
         live = {lease_id: self.live(lease_id) for lease_id in sent}
         running = [RunningTask(task_id=self.grants[i].task_id, lease_id=i) for i in sent]
         try:
-            answer = self.run(self.store.worker_heartbeat(worker, running))
+            answer = self.run(self.store.worker_heartbeat(ALICE, worker, running))
         except WorkerNotFound:
             assert worker not in self.workers_now()
             return
@@ -547,12 +624,12 @@ class TaskMachine(RuleBasedStateMachine):
     @rule(worker=consumes(workers))
     def deregister(self, worker: str) -> None:
         with contextlib.suppress(WorkerNotFound):
-            self.run(self.store.deregister(worker))
+            self.run(self.store.deregister(ALICE, worker))
 
     @rule(task=tasks)
     def cancel(self, task: str) -> None:
         try:
-            self.run(self.store.cancel(task))
+            self.run(self.store.cancel(ALICE, task))
         except DomainError:
             view = self.view(task)
             assert view is None or view.state.terminal
@@ -560,7 +637,7 @@ class TaskMachine(RuleBasedStateMachine):
     @rule(task=tasks)
     def requeue(self, task: str) -> None:
         try:
-            view = self.run(self.store.requeue(task))
+            view = self.run(self.store.requeue(ALICE, task))
         except DomainError:
             return
         self.requeued.add(task)
@@ -569,20 +646,28 @@ class TaskMachine(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([0.5, 5, 15, 31, 60]))
     def advance(self, seconds: float) -> None:
         self.clock.advance(seconds)
-        self.run(self.store.stats())  # any call fires the deadlines that have passed
+        self.run(self.store.stats(ALICE))  # any call fires the deadlines that have passed
 
     # ---- invariants ------------------------------------------------------------------
 
     @invariant()
     def the_store_keeps_its_invariants(self) -> None:
-        page = self.run(self.store.list_tasks(limit=500))
+        page = self.run(self.store.list_tasks(ALICE, limit=500))
         assert page.next_cursor is None
         views = {view.task_id: view for view in page.tasks}
         workers = self.workers_now()
-        expired = self.run(self.store.stats()).expired
+        expired = self.run(self.store.stats(ALICE)).expired
         self.no_task_is_lost_and_terminal_states_are_final(views, expired)
         self.at_most_one_live_lease_and_only_while_running(views, workers)
         self.each_state_means_what_it_says(views)
+        self.another_principal_sees_none_of_it()
+
+    def another_principal_sees_none_of_it(self) -> None:
+        for who in (MALLORY, ANONYMOUS):
+            assert self.run(self.store.list_tasks(who, limit=500)).tasks == []
+            assert self.run(self.store.list_workers(who)) == []
+            stats = self.run(self.store.stats(who))
+            assert (stats.total, stats.workers_online, stats.workers_offline) == (0, 0, 0)
 
     def no_task_is_lost_and_terminal_states_are_final(
         self, views: dict[str, TaskView], expired: int

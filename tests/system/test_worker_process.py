@@ -1,4 +1,8 @@
-"""Real processes: a server and ``rpc-hub worker``s, one of them killed in the middle of work."""
+"""Real processes: a server and ``rpc-hub worker``s, one of them killed in the middle of work.
+
+The workers run anonymously on a loopback (sending the worker token they were given), and,
+in one test, with a ``tasks:work`` key on a server that gives anonymous callers nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ import asyncio
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.client import Client
+from app.rpc.errors import Unauthorized
 from app.tasks.errors import TaskNotFound
+from tests.helpers.keys import new_key
 from tests.helpers.server_process import ServerProcess, server_process
 from tests.helpers.worker_process import worker_process
 
@@ -201,3 +208,24 @@ async def test_a_stopping_server_ends_long_polls_and_pauses_its_workers() -> Non
         assert await server.stopped() == 0
         worker.process.send_signal(signal.SIGTERM)
         assert await worker.process.wait() == 0
+
+
+async def test_a_worker_runs_with_a_tasks_work_key_where_anonymous_may_do_nothing(
+    tmp_path: Path,
+) -> None:
+    keys = tmp_path / "keys"
+    worker_key = new_key(keys, "worker", "tasks:work")
+    client_key = new_key(keys, "client", "tasks:submit")
+    env = {"RPC_KEYS_FILE": str(keys), "RPC_ANONYMOUS_SCOPES": ""}
+    async with server_process(*FAST, env=env) as server:
+        async with Client(f"{server.url}/rpc") as anonymous:
+            with pytest.raises(Unauthorized):
+                await anonymous.call("tasks.submit", type="compute")
+        async with Client(f"{server.url}/rpc", token=client_key, errors=[TaskNotFound]) as client:
+            work = [mixed_task(i) for i in range(10)]
+            ids = await submit_all(client, [task for task, _ in work])
+            async with worker_process(server.url, "--key", worker_key) as worker:
+                views = await finished(client, ids)
+            assert [view["result"] for view in views] == [expected for _, expected in work]
+            assert (await client.call("tasks.stats"))["by_state"]["succeeded"] == 10
+    assert not any(worker_key in line for line in worker.log)  # the key is never logged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -28,8 +29,11 @@ class ScriptedClient(Client):
         super().__init__(url, errors=[LeaseLost, TaskNotFound, WorkerNotFound])
         self.faults: dict[str, list[Exception]] = {}
         self.after: dict[str, Hook] = {}
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        """Each call's method and named params, in order."""
 
     async def call(self, method: str, /, *args: Any, retry: bool | None = None, **kw: Any) -> Any:
+        self.sent.append((method, kw))
         if self.faults.get(method):
             raise self.faults[method].pop(0)
         answer = await super().call(method, *args, retry=retry, **kw)
@@ -59,6 +63,8 @@ async def test_a_heartbeat_answer_stops_only_the_attempt_it_was_about(
     task = await beating.submit()
     w = worker(rpc)
     assert await w._register()
+    assert w.worker_token is not None
+    beating.tokens[w.worker_id] = w.worker_token  # so the test can claim as this worker
     first = await beating.claim_one(w.worker_id)
     retry = await beating.fail(first)  # retried after a backoff...
     beating.clock.advance(retry["ready_at"] - beating.clock.time())
@@ -87,6 +93,37 @@ async def test_a_heartbeat_answer_stops_only_the_attempt_it_was_about(
     for job in jobs:
         job.cancel()
     await asyncio.gather(*jobs, return_exceptions=True)
+
+
+WORKER_CALLS = {
+    "tasks.claim",
+    "tasks.complete",
+    "tasks.fail",
+    "tasks.release",
+    "tasks.heartbeat",
+    "workers.heartbeat",
+    "workers.deregister",
+}
+
+
+async def test_every_worker_call_carries_the_token_and_no_log_line_shows_it(
+    beating: Queue, rpc: ScriptedClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    task = await beating.submit(payload={"op": "add", "a": 2, "b": 3})
+    w = worker(rpc)
+    running = asyncio.create_task(w.run())
+    view = await beating.get(task, wait_s=10)
+    w.stop()
+    await running
+    assert (view["state"], view["result"]) == ("succeeded", 5)
+    [(_, registration)] = [(m, kw) for m, kw in rpc.sent if m == "workers.register"]
+    assert "worker_token" not in registration
+    calls = [(m, kw) for m, kw in rpc.sent if m in WORKER_CALLS]
+    assert {m for m, _ in calls} >= {"tasks.claim", "tasks.complete", "workers.deregister"}
+    assert w.worker_token is not None
+    assert all(kw["worker_token"] == w.worker_token for _, kw in calls)
+    assert w.worker_token not in caplog.text
 
 
 async def test_connection_errors_are_retried(beating: Queue, rpc: ScriptedClient) -> None:

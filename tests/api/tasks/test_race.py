@@ -69,7 +69,7 @@ async def test_concurrent_immediate_claims_in_one_batch(make_client: MakeClient)
                 {
                     "jsonrpc": "2.0",
                     "method": "tasks.claim",
-                    "params": {"worker_id": w, "max_tasks": 2},
+                    "params": q.as_worker(w, max_tasks=2),
                     "id": n,
                 }
                 for n, w in enumerate(workers)
@@ -89,9 +89,9 @@ async def test_waiting_claims_and_heartbeats_in_one_batch(make_client: MakeClien
     workers = [await q.worker(capacity=1) for _ in range(CLAIMERS)]
     batch = []
     for n, worker in enumerate(workers):
-        claim = {"worker_id": worker, "wait_s": 10}
+        claim = q.as_worker(worker, wait_s=10)
         batch.append({"jsonrpc": "2.0", "method": "tasks.claim", "params": claim, "id": n})
-        beat = {"worker_id": worker, "running": []}
+        beat = q.as_worker(worker, running=[])
         batch.append(
             {"jsonrpc": "2.0", "method": "workers.heartbeat", "params": beat, "id": -n - 1}
         )

@@ -196,7 +196,7 @@ async def test_a_stale_lease_is_fenced_out(q: Queue) -> None:
     a, b = await q.worker(), await q.worker()
     first = await q.claim_one(a)
     q.clock.advance(20)
-    await q.call("workers.heartbeat", {"worker_id": a, "running": []})  # alive, lease not renewed
+    await q.call("workers.heartbeat", q.as_worker(a, running=[]))  # alive, lease not renewed
     q.clock.advance(10)  # the lease lapses
     retry = await q.get(first["task_id"])
     assert retry["state"] == "scheduled"  # a lapsed lease is a charged attempt: backoff
@@ -209,9 +209,7 @@ async def test_a_stale_lease_is_fenced_out(q: Queue) -> None:
         ("tasks.heartbeat", {}),
         ("tasks.release", {}),
     ]:
-        err = await q.error(
-            method, {"task_id": first["task_id"], "lease_id": first["lease_id"], **extra}
-        )
+        err = await q.error(method, {**q.lease(first), **extra})
         assert err["code"] == 5002 and err["data"]["state"] == "running"
     view = await q.get(first["task_id"])
     assert view["state"] == "running" and view["worker_id"] == b
@@ -237,7 +235,7 @@ async def test_heartbeats_renew_a_lease_but_never_past_the_timeout(q: Queue) -> 
     worker = await q.worker()
     claimed = await q.claim_one(worker)
     start = q.clock.time()
-    lease = {"task_id": task, "lease_id": claimed["lease_id"]}
+    lease = q.lease(claimed)
     for expected in (start + 20 + 30, start + 50):
         q.clock.advance(20)
         renewal = await q.call("tasks.heartbeat", {**lease, "progress": 0.5})
@@ -257,7 +255,7 @@ async def test_a_worker_that_misses_three_heartbeats_goes_offline_and_loses_its_
     claimed = await q.claim_one(worker)
     running = [{"task_id": task, "lease_id": claimed["lease_id"]}]
     q.clock.advance(29)
-    answer = await q.call("workers.heartbeat", {"worker_id": worker, "running": running})
+    answer = await q.call("workers.heartbeat", q.as_worker(worker, running=running))
     assert answer == {"cancel": [], "drain": False, "leases": {task: q.clock.time() + 30}}
     q.clock.advance(29.9)  # under 3 heartbeat intervals (10 s each) of silence
     [listed] = await q.call("workers.list")
@@ -269,7 +267,7 @@ async def test_a_worker_that_misses_three_heartbeats_goes_offline_and_loses_its_
     view = await q.get(task)
     assert view["state"] == "scheduled" and view["attempts"][0]["outcome"] == "revoked"
     # It calls in again: online, but its old lease is gone, so it is told to stop that task.
-    answer = await q.call("workers.heartbeat", {"worker_id": worker, "running": running})
+    answer = await q.call("workers.heartbeat", q.as_worker(worker, running=running))
     assert answer["cancel"] == [task]
     assert (await q.call("tasks.stats"))["workers_online"] == 1
 
@@ -291,7 +289,7 @@ async def test_cancel_a_waiting_task_now_and_a_running_one_at_its_next_heartbeat
     assert (flagged["state"], flagged["cancel_requested"]) == ("running", True)
     beat = await q.call(
         "workers.heartbeat",
-        {"worker_id": worker, "running": [{"task_id": running, "lease_id": claimed["lease_id"]}]},
+        q.as_worker(worker, running=[{"task_id": running, "lease_id": claimed["lease_id"]}]),
     )
     assert beat["cancel"] == [running]
     stopped = await q.fail(claimed, retryable=True)
@@ -304,10 +302,10 @@ async def test_cancel_a_waiting_task_now_and_a_running_one_at_its_next_heartbeat
 
 
 async def test_release_gives_a_task_back_uncharged(q: Queue) -> None:
-    task = await q.submit(max_attempts=1)
+    await q.submit(max_attempts=1)
     worker = await q.worker()
     claimed = await q.claim_one(worker)
-    view = await q.call("tasks.release", {"task_id": task, "lease_id": claimed["lease_id"]})
+    view = await q.call("tasks.release", q.lease(claimed))
     assert view["state"] == "pending" and view["attempts"][0]["outcome"] == "released"
     again = await q.claim_one(worker)
     assert again["attempt"] == 2
@@ -318,11 +316,11 @@ async def test_deregister_releases_held_tasks(q: Queue) -> None:
     task = await q.submit()
     worker = await q.worker()
     await q.claim_one(worker)
-    view = await q.call("workers.deregister", {"worker_id": worker})
+    view = await q.call("workers.deregister", q.as_worker(worker))
     assert view["running"] == [task]
     assert await q.state(task) == "pending"
-    assert (await q.error("tasks.claim", {"worker_id": worker}))["code"] == 5003
-    assert (await q.error("workers.heartbeat", {"worker_id": worker}))["code"] == 5003
+    assert (await q.error("tasks.claim", q.as_worker(worker)))["code"] == 5003
+    assert (await q.error("workers.heartbeat", q.as_worker(worker)))["code"] == 5003
 
 
 async def test_claims_respect_types_queues_and_capacity(q: Queue) -> None:
@@ -360,10 +358,7 @@ async def test_payloads_and_results_have_a_size_limit(make_client: MakeClient) -
     assert err["code"] == -32602 and err["data"][0]["path"] == "payload"
     await q.submit(payload="small")
     claimed = await q.claim_one(await q.worker())
-    err = await q.error(
-        "tasks.complete",
-        {"task_id": claimed["task_id"], "lease_id": claimed["lease_id"], "result": "y" * 100},
-    )
+    err = await q.error("tasks.complete", {**q.lease(claimed), "result": "y" * 100})
     assert err["code"] == -32602 and err["data"][0]["path"] == "result"
     assert await q.state(claimed["task_id"]) == "running"
 

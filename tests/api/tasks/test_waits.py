@@ -81,7 +81,7 @@ async def test_long_polls_in_a_batch_run_out_on_their_own(make_client: MakeClien
             {
                 "jsonrpc": "2.0",
                 "method": "tasks.claim",
-                "params": {"worker_id": worker, "wait_s": 0.05},
+                "params": q.as_worker(worker, wait_s=0.05),
                 "id": 1,
             },
             {
@@ -140,7 +140,7 @@ async def test_draining_ends_long_polls_and_tells_workers(make_client: MakeClien
     q.client.app[STORES].drain()
     assert await claim == []
     assert (await get)["state"] == "scheduled"
-    answer = await q.call("workers.heartbeat", {"worker_id": worker})
+    answer = await q.call("workers.heartbeat", q.as_worker(worker))
     assert answer["drain"] is True
     await q.submit()
     assert await q.claim(worker, wait_s=30) == []  # at once: no new work while stopping
