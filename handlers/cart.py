@@ -1,8 +1,9 @@
 """cart.*: browse the catalog, fill a cart, pay for it, and read the order back.
 
 Money is exact: every price and total is a string with two decimals, such as ``"29.99"``.
-A cart id is unguessable and is the cart's only credential. Checkout is all or nothing and
-idempotent by key, so a client may retry it safely.
+A cart made with a key belongs to that key: any other caller is told "not found" for it
+and its order. An anonymous cart's unguessable id is its only credential. Checkout is all
+or nothing and idempotent by key, so a client may retry it safely.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from app.cart.errors import (
 )
 from app.cart.models import MAX_QUANTITY, Cart, Order, Payment, Product, ProductPage
 from app.cart.store import CartStore
+from app.rpc.context import CallContext
 from app.rpc.errors import InvalidParams
 from app.rpc.namespace import Method, Namespace
 from handlers.examples import cart as examples
@@ -66,28 +68,37 @@ async def get_product(carts: CartStore, product_id: ProductId) -> Product:
     return await carts.get_product(product_id)
 
 
-async def create(carts: CartStore) -> Cart:
-    """Start an empty cart; its ``cart_id`` is what every other cart method takes."""
-    return await carts.create_cart()
+async def create(carts: CartStore, ctx: CallContext) -> Cart:
+    """Start an empty cart; its ``cart_id`` is what every other cart method takes.
+
+    Made with a key, the cart is that key's alone; made anonymously, anyone with the id may
+    use it.
+    """
+    return await carts.create_cart(ctx.principal)
 
 
-async def get(carts: CartStore, cart_id: CartId) -> Cart:
+async def get(carts: CartStore, ctx: CallContext, cart_id: CartId) -> Cart:
     """The cart: its lines with subtotals, and the total."""
-    return await carts.get_cart(cart_id)
+    return await carts.get_cart(ctx.principal, cart_id)
 
 
 async def add_item(
-    carts: CartStore, cart_id: CartId, product_id: ProductId, quantity: Quantity = 1
+    carts: CartStore,
+    ctx: CallContext,
+    cart_id: CartId,
+    product_id: ProductId,
+    quantity: Quantity = 1,
 ) -> Cart:
     """Add units of a product, on top of any already in the cart.
 
     The line may not hold more than is in stock now; stock is checked again at checkout.
     """
-    return await carts.add_item(cart_id, product_id, quantity)
+    return await carts.add_item(ctx.principal, cart_id, product_id, quantity)
 
 
 async def set_quantity(
     carts: CartStore,
+    ctx: CallContext,
     cart_id: CartId,
     product_id: ProductId,
     quantity: Annotated[
@@ -95,21 +106,24 @@ async def set_quantity(
     ],
 ) -> Cart:
     """Make the cart hold exactly this many units of a product."""
-    return await carts.set_quantity(cart_id, product_id, quantity)
+    return await carts.set_quantity(ctx.principal, cart_id, product_id, quantity)
 
 
-async def remove_item(carts: CartStore, cart_id: CartId, product_id: ProductId) -> Cart:
+async def remove_item(
+    carts: CartStore, ctx: CallContext, cart_id: CartId, product_id: ProductId
+) -> Cart:
     """Remove a product from the cart (a product not in the cart is already removed)."""
-    return await carts.remove_item(cart_id, product_id)
+    return await carts.remove_item(ctx.principal, cart_id, product_id)
 
 
-async def clear(carts: CartStore, cart_id: CartId) -> Cart:
+async def clear(carts: CartStore, ctx: CallContext, cart_id: CartId) -> Cart:
     """Remove every line from the cart."""
-    return await carts.clear(cart_id)
+    return await carts.clear(ctx.principal, cart_id)
 
 
 async def checkout(
     carts: CartStore,
+    ctx: CallContext,
     cart_id: CartId,
     payment: Payment,
     idempotency_key: Annotated[
@@ -132,15 +146,16 @@ async def checkout(
         card = payment.card()
     except InvalidValue as exc:
         raise _invalid("payment", exc) from None
-    return await carts.checkout(cart_id, card, idempotency_key)
+    return await carts.checkout(ctx.principal, cart_id, card, idempotency_key)
 
 
 async def get_order(
     carts: CartStore,
+    ctx: CallContext,
     order_id: Annotated[str, Field(min_length=1, max_length=64, description="From checkout.")],
 ) -> Order:
     """An order: its lines, total, status, payment and time."""
-    return await carts.get_order(order_id)
+    return await carts.get_order(ctx.principal, order_id)
 
 
 async def restock(

@@ -2,7 +2,8 @@
 
 Join to get a ``player_id`` and a secret ``player_token``; every move needs both. The round
 starts playing once enough players have joined, and finishes when someone reaches the target
-score or its time runs out. Messages, medals and emoji are for display; the state is in
+score or its time runs out. Its result stays up for a while, then the next round begins on
+its own. Messages, medals and emoji are for display; the state is in
 the numbers and the phase.
 """
 
@@ -40,7 +41,8 @@ async def join(game: GameStore, name: PlayerName) -> Joined:
     """Join the current round under a name, and get your secret player token.
 
     The token is shown only this once: send it with every move. The round starts playing once
-    enough players have joined; players may also join while it plays.
+    enough players have joined; players may also join while it plays. While a finished
+    round's result is up, a join is refused with ``retry_after_s``: the wait for the next one.
     """
     return await game.join(name)
 
@@ -75,10 +77,9 @@ async def state(game: GameStore) -> RoundState:
 
 
 async def new_round(game: GameStore) -> RoundState:
-    """Start a new round, dropping every player (admin: ``Authorization: Bearer <token>``).
+    """Start a new round at once, dropping every player (scope ``game:admin``).
 
-    Without the admin token the call is refused with -32001; with no admin token configured,
-    with -32002.
+    Not needed for play: a finished round gives way to the next on its own.
     """
     return await game.new_round()
 

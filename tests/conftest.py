@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from app.cart.payment import Processor
 from app.clock import Clock, ManualClock
 from app.plugins import Plugin
 from app.server import create_app
-from app.server.builtin import BUILTIN
 from app.settings import Settings
+from tests.helpers.cart import recording
 from tests.helpers.openmeteo_standin import NOW, OpenMeteoStandIn
 from tests.helpers.probe import Probe
 from tests.helpers.rpc import Client, MakeClient
@@ -30,7 +31,13 @@ def probe() -> Probe:
 
 
 @pytest.fixture
-def make_client(aiohttp_client: Any, probe: Probe) -> MakeClient:
+def processors() -> list[Processor]:
+    """The card processors of the test's apps, so a test can count charges (helpers.cart)."""
+    return []
+
+
+@pytest.fixture
+def make_client(aiohttp_client: Any, probe: Probe, processors: list[Processor]) -> MakeClient:
     """Build a fresh app (with the probe namespace) from settings overrides, and a client.
 
     Pass ``clock=ManualClock()`` to move time in a test instead of waiting for it.
@@ -43,7 +50,7 @@ def make_client(aiohttp_client: Any, probe: Probe) -> MakeClient:
     ) -> Client:
         settings = dataclasses.replace(Settings(), **overrides)
         if plugins is None:
-            plugins = (BUILTIN, Plugin([probe.namespace]))
+            plugins = (recording(processors), Plugin([probe.namespace]))
         client: Client = await aiohttp_client(create_app(settings, plugins, clock=clock))
         return client
 

@@ -7,7 +7,8 @@ memory.py    ``MemoryCartStore``: the in-memory backend
 money.py     exact amounts of whole cents, sent as strings
 catalog.py   products, loaded from a JSON file; search and paging
 stock.py     units on hand; the only code that takes them away
-carts.py     carts, their ids, limits and expiry
+owners.py    who may use a cart or an order: its owner, admin, or anyone for anonymous ones
+carts.py     carts, their ids, owners, limits and expiry
 payment.py   the test-mode card processor
-orders.py    orders and idempotency keys
+orders.py    orders, their owners, and each caller's idempotency keys
 """

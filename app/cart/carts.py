@@ -1,9 +1,12 @@
-"""Carts: who wants what, before checkout. A cart id is its only credential.
+"""Carts: who wants what, before checkout, and whom each cart belongs to.
 
 Carts live in memory with limits on every size: each idle cart expires after a time to
 live, at most ``max_carts`` exist at once, each holds at most ``max_lines`` products and at
 most ``MAX_QUANTITY`` of each. Carts are kept in the order they were last touched, so expired
 ones are always at the front and sweeping them costs nothing while none have expired.
+
+Each cart records its owner (see owners.py), and every lookup goes through ``get``, which
+answers a caller who may not use the cart exactly as it answers an unknown id.
 
 Each cart is kept as the ``Cart`` model clients see. Changes replace its lines list (whose
 lines are frozen) rather than edit it, so a shallow copy is a snapshot.
@@ -18,11 +21,13 @@ from datetime import UTC, datetime
 from app.cart.errors import CartClosed, CartLimitExceeded, CartNotFound
 from app.cart.models import MAX_QUANTITY, Cart, CartLine, CartStatus, Product
 from app.cart.money import ZERO
+from app.cart.owners import Owner, may_use, owner_of
 from app.clock import Clock
+from app.rpc.access import Principal
 from app.rpc.errors import Overloaded
 
 CART_ID_BYTES = 16
-"""128 random bits per cart id: unguessable, so the id alone can stand for its owner."""
+"""128 random bits per cart id: unguessable, so an anonymous cart's id can be its credential."""
 
 
 class Carts:
@@ -36,7 +41,7 @@ class Carts:
         self.ttl_s = ttl_s
         self.max_carts = max_carts
         self.max_lines = max_lines
-        self._carts: dict[str, Cart] = {}
+        self._carts: dict[str, tuple[Cart, Owner]] = {}
         # When each cart expires, least recently touched first. Kept as the clock's float,
         # not the cart's datetime, so expiry is exact to the clock.
         self._deadlines: OrderedDict[str, float] = OrderedDict()
@@ -44,8 +49,8 @@ class Carts:
     def __len__(self) -> int:
         return len(self._carts)
 
-    def create(self) -> Cart:
-        """A new, empty cart; ``Overloaded`` if ``max_carts`` live carts already exist."""
+    def create(self, caller: Principal) -> Cart:
+        """A new, empty cart of ``caller``'s; ``Overloaded`` if ``max_carts`` carts are live."""
         now = self._clock.time()
         self._sweep(now)
         if len(self._carts) >= self.max_carts:
@@ -61,24 +66,35 @@ class Carts:
             order_id=None,
             expires_at=self._touch(cart_id, now),
         )
-        self._carts[cart_id] = cart
+        self._carts[cart_id] = (cart, owner_of(caller))
         return cart
 
-    def get(self, cart_id: str) -> Cart:
-        """The live cart ``cart_id``, touched so it lives on; ``CartNotFound`` if none."""
+    def get(self, cart_id: str, caller: Principal) -> Cart:
+        """The live cart ``cart_id``, touched so it lives on.
+
+        ``CartNotFound`` if there is none, or if ``caller`` may not use it: the same error
+        with the same data, so a cart's existence never leaks to another principal.
+        """
         now = self._clock.time()
         deadline = self._deadlines.get(cart_id)
         if deadline is None or now >= deadline:
             if deadline is not None:
                 del self._carts[cart_id], self._deadlines[cart_id]
             raise CartNotFound(data={"cart_id": cart_id})
-        cart = self._carts[cart_id]
+        cart, owner = self._carts[cart_id]
+        if not may_use(caller, owner):
+            # Not touched either: another principal's calls do not keep a cart alive.
+            raise CartNotFound(data={"cart_id": cart_id})
         cart.expires_at = self._touch(cart_id, now)
         return cart
 
-    def get_open(self, cart_id: str) -> Cart:
+    def owner(self, cart: Cart) -> Owner:
+        """Whom ``cart`` (as ``get`` gave it) belongs to."""
+        return self._carts[cart.cart_id][1]
+
+    def get_open(self, cart_id: str, caller: Principal) -> Cart:
         """The cart ``cart_id`` if it can still change; ``CartClosed`` after its checkout."""
-        cart = self.get(cart_id)
+        cart = self.get(cart_id, caller)
         if cart.order_id is not None:
             raise CartClosed(data={"cart_id": cart_id, "order_id": cart.order_id})
         return cart

@@ -9,6 +9,10 @@ A processor reached over the network would need an await for the charge. Then ch
 become two atomic steps around it: reserve the stock (and mark the cart as paying), await
 the charge, then commit the order or release the reservation.
 
+Who may use a cart or an order is decided in one place per kind of record, the lookups
+``Carts.get`` and ``Orders.get``/``replay``, by the one rule in ``owners.py``; no operation
+reaches a cart or an order any other way.
+
 Records are the wire models themselves; what leaves is a copy, so a result cannot change
 after the operation that made it (its lines are frozen and replaced, never edited).
 """
@@ -22,16 +26,18 @@ from app.cart.catalog import Catalog
 from app.cart.errors import CartEmpty
 from app.cart.models import Card, Cart, Order, OrderLine, Product, ProductPage
 from app.cart.money import ZERO
-from app.cart.orders import Orders, new_order_id
+from app.cart.orders import Orders, charge_key, new_order_id
 from app.cart.payment import Processor
 from app.cart.stock import Stock
+from app.rpc.access import Principal
 from app.stores import Backend, StoreContext
 
 
 class MemoryCartStore(Backend):
     """One shop, held in this process; ``CatalogError`` at construction for a bad catalog."""
 
-    def __init__(self, context: StoreContext) -> None:
+    def __init__(self, context: StoreContext, processor: Processor | None = None) -> None:
+        """``processor`` is the card processor to charge (a fresh test-mode one by default)."""
         settings, self._clock = context.settings, context.clock
         self._catalog = Catalog.load(settings.cart_catalog)
         self._stock = Stock(self._catalog)
@@ -43,7 +49,7 @@ class MemoryCartStore(Backend):
             max_lines=settings.cart_max_lines,
         )
         self._orders = Orders()
-        self._processor = Processor(self._clock)
+        self._processor = processor or Processor(self._clock)
 
     # Catalog and stock
 
@@ -64,17 +70,19 @@ class MemoryCartStore(Backend):
 
     # Carts
 
-    async def create_cart(self) -> Cart:
-        """A new, empty cart."""
-        return self._carts.create().model_copy()
+    async def create_cart(self, caller: Principal) -> Cart:
+        """A new, empty cart belonging to ``caller`` (to nobody if it is anonymous)."""
+        return self._carts.create(caller).model_copy()
 
-    async def get_cart(self, cart_id: str) -> Cart:
+    async def get_cart(self, caller: Principal, cart_id: str) -> Cart:
         """The cart ``cart_id``, open or checked out."""
-        return self._carts.get(cart_id).model_copy()
+        return self._carts.get(cart_id, caller).model_copy()
 
-    async def add_item(self, cart_id: str, product_id: str, quantity: int) -> Cart:
+    async def add_item(
+        self, caller: Principal, cart_id: str, product_id: str, quantity: int
+    ) -> Cart:
         """Add ``quantity`` units of ``product_id``, up to what is in stock now."""
-        cart = self._carts.get_open(cart_id)
+        cart = self._carts.get_open(cart_id, caller)
         product = self._catalog.get(product_id)
         wanted = quantity_of(cart, product_id) + quantity
         self._carts.check_line(cart, product_id, wanted)
@@ -82,9 +90,11 @@ class MemoryCartStore(Backend):
         self._carts.set_line(cart, product, wanted)
         return cart.model_copy()
 
-    async def set_quantity(self, cart_id: str, product_id: str, quantity: int) -> Cart:
+    async def set_quantity(
+        self, caller: Principal, cart_id: str, product_id: str, quantity: int
+    ) -> Cart:
         """Make the cart hold exactly ``quantity`` of ``product_id``; 0 removes the line."""
-        cart = self._carts.get_open(cart_id)
+        cart = self._carts.get_open(cart_id, caller)
         product = self._catalog.get(product_id)
         if quantity:
             self._carts.check_line(cart, product_id, quantity)
@@ -92,29 +102,32 @@ class MemoryCartStore(Backend):
         self._carts.set_line(cart, product, quantity)
         return cart.model_copy()
 
-    async def remove_item(self, cart_id: str, product_id: str) -> Cart:
+    async def remove_item(self, caller: Principal, cart_id: str, product_id: str) -> Cart:
         """Remove ``product_id`` from the cart; removing what is not there changes nothing."""
-        return await self.set_quantity(cart_id, product_id, 0)
+        return await self.set_quantity(caller, cart_id, product_id, 0)
 
-    async def clear(self, cart_id: str) -> Cart:
+    async def clear(self, caller: Principal, cart_id: str) -> Cart:
         """Remove every line."""
-        cart = self._carts.get_open(cart_id)
+        cart = self._carts.get_open(cart_id, caller)
         self._carts.clear(cart)
         return cart.model_copy()
 
     # Checkout and orders
 
-    async def checkout(self, cart_id: str, card: Card, idempotency_key: str) -> Order:
-        """Pay for the cart and turn it into an order, all or nothing.
+    async def checkout(
+        self, caller: Principal, cart_id: str, card: Card, idempotency_key: str
+    ) -> Order:
+        """Pay for the cart and turn it into an order of the cart's owner, all or nothing.
 
-        Replays of an ``idempotency_key`` return the order it made, without a new charge.
-        Raises ``OutOfStock`` listing every short line, or ``PaymentDeclined``, changing
-        nothing either way.
+        Replays of ``caller``'s ``idempotency_key`` return the order it made, without a new
+        charge. Raises ``OutOfStock`` listing every short line, or ``PaymentDeclined``,
+        changing nothing either way.
         """
-        replayed = self._orders.replay(idempotency_key, cart_id)
+        # Replays come first: they must still answer once the cart has closed, or expired.
+        replayed = self._orders.replay(caller, idempotency_key, cart_id)
         if replayed is not None:
             return replayed
-        cart = self._carts.get_open(cart_id)
+        cart = self._carts.get_open(cart_id, caller)
         if not cart.lines:
             raise CartEmpty(data={"cart_id": cart_id})
         wanted = quantities(cart)
@@ -122,7 +135,7 @@ class MemoryCartStore(Backend):
         lines = [OrderLine.of(self._catalog.get(pid), qty) for pid, qty in wanted.items()]
         total = sum((line.subtotal for line in lines), ZERO)
         currency = self._catalog.currency
-        charge = self._processor.charge(card, total, currency, idempotency_key)
+        charge = self._processor.charge(card, total, currency, charge_key(caller, idempotency_key))
         # Nothing below can fail: the stock was checked above, and nothing has awaited since.
         self._stock.take(wanted)
         order = Order(
@@ -136,10 +149,10 @@ class MemoryCartStore(Backend):
             payment=charge.receipt,
             created_at=datetime.fromtimestamp(self._clock.time(), UTC),
         )
-        self._orders.add(order, idempotency_key)
+        self._orders.add(order, self._carts.owner(cart), caller, idempotency_key)
         self._carts.close(cart, order.order_id)
         return order
 
-    async def get_order(self, order_id: str) -> Order:
-        """The order ``order_id``."""
-        return self._orders.get(order_id)
+    async def get_order(self, caller: Principal, order_id: str) -> Order:
+        """The order ``order_id``, if ``caller`` may read it."""
+        return self._orders.get(order_id, caller)

@@ -1,7 +1,9 @@
 """The in-memory game store: the current round in this process.
 
 Each operation reads the clock once and runs one synchronous ``Round`` method, with no
-``await`` between its checks and its changes, which is what makes it atomic.
+``await`` between its checks and its changes, which is what makes it atomic. Before it, the
+round in play is found the same way every time (``_current``): a round whose result has
+been up for ``game_results_s`` is replaced by the next one, so rounds roll over on their own.
 """
 
 from __future__ import annotations
@@ -27,32 +29,46 @@ class MemoryGameStore(Backend):
             target_score=settings.game_target_score,
             round_s=settings.game_round_s,
             cooldown_s=settings.game_cooldown_s,
+            results_s=settings.game_results_s,
         )
         # Points are not secrets, and a seed makes rounds reproducible; None seeds from the OS.
         self._rng = random.Random(settings.game_seed)  # noqa: S311
         self._round = Round(1, self._rules, self._rng)
 
+    def _current(self) -> tuple[Round, float]:
+        """The round in play now, and now: the next round once the last one is over."""
+        now = self._clock.time()
+        if self._round.over(now):
+            self._round = Round(self._round.number + 1, self._rules, self._rng)
+        return self._round, now
+
     async def join(self, name: str) -> Joined:
         """Add a player named ``name`` to the round; the answer holds its one-time token."""
-        return self._round.join(name, self._clock.time())
+        round_, now = self._current()
+        return round_.join(name, now)
 
     async def move(self, player_id: str, token: str, action: Action) -> MoveResult:
         """Play ``action`` for the player, if ``token`` is theirs and the rules allow it."""
-        return self._round.move(player_id, token, action, self._clock.time())
+        round_, now = self._current()
+        return round_.move(player_id, token, action, now)
 
     async def status(self, player_id: str) -> PlayerStatus:
         """One player of the round, with its rank."""
-        return self._round.status(player_id, self._clock.time())
+        round_, now = self._current()
+        return round_.status(player_id, now)
 
     async def leaderboard(self, limit: int) -> list[Standing]:
         """The best ``limit`` players, best first."""
-        return self._round.top(limit, self._clock.time())
+        round_, now = self._current()
+        return round_.top(limit, now)
 
     async def state(self) -> RoundState:
         """The round's phase, player count, rules, time left and outcome."""
-        return self._round.state(self._clock.time())
+        round_, now = self._current()
+        return round_.state(now)
 
     async def new_round(self) -> RoundState:
         """Replace the round with a fresh one, in ``waiting``, with no players."""
+        # Straight from the last round, even an over one: the number goes up by one only.
         self._round = Round(self._round.number + 1, self._rules, self._rng)
         return self._round.state(self._clock.time())

@@ -1,11 +1,14 @@
 """One game round: its phases, its players, and every rule that changes them.
 
     waiting ──(min players joined)──▶ playing ──(target score reached, or time up)──▶ finished
+    finished ──(results_s later: ``over``)──▶ the store starts the next round, number + 1
 
 Everything here is synchronous and takes ``now`` from the caller, so each operation is atomic
 (no ``await`` inside) and time is whatever the store's clock says. The round's deadline is
 evaluated lazily: any operation that runs at or after it first finishes the round "on time",
 dated at the deadline itself, so no timer is needed and a ManualClock moves it in tests.
+A finished round's result stays up for ``results_s``; after that the round is ``over`` and
+the store replaces it with the next one, just as lazily: no admin and no timer.
 Each operation answers with the model game.* returns, built here, where the data is.
 """
 
@@ -45,6 +48,8 @@ class Rules:
     target_score: int
     round_s: float
     cooldown_s: float
+    results_s: float
+    """Seconds a finished round's result stays up before the next round replaces it."""
 
 
 class Round:
@@ -59,6 +64,7 @@ class Round:
         self._names: set[str] = set()
         self.board: Leaderboard[str] = Leaderboard()
         self.ends_at: float | None = None
+        self.finished_at: float | None = None
         self.winner: Player | None = None
         self.finish_reason: FinishReason | None = None
 
@@ -68,7 +74,12 @@ class Round:
             leader = self.board.leader()
             # A round nobody scored in has no winner; otherwise the leader at the bell wins.
             winner = self.players[leader.player] if leader and leader.score > 0 else None
-            self._finish(FinishReason.TIME, winner)
+            self._finish(FinishReason.TIME, winner, self.ends_at)
+
+    def over(self, now: float) -> bool:
+        """Whether the round finished at least ``results_s`` ago, so the next one is due."""
+        self.settle(now)
+        return self.finished_at is not None and now >= self.finished_at + self.rules.results_s
 
     def time_left(self, now: float) -> float | None:
         """Seconds until the deadline; None before play starts, 0 once finished."""
@@ -82,7 +93,10 @@ class Round:
     def join(self, name: str, now: float) -> Joined:
         """Add a player; the answer carries its secret token, which is not kept."""
         self.settle(now)
-        self._require(Phase.WAITING, Phase.PLAYING)
+        if self.finished_at is not None:
+            # Its result is still up, until the store starts the next round: say when.
+            wait = max(0.0, self.finished_at + self.rules.results_s - now)
+            raise self._wrong_phase(Phase.WAITING, Phase.PLAYING, retry_after_s=_round_up(wait))
         check_name(name)
         key = name_key(name)
         if key in self._names:
@@ -133,7 +147,7 @@ class Round:
         self.board.set(player.id, player.score)
         won = player.score >= self.rules.target_score
         if won:
-            self._finish(FinishReason.TARGET, player)
+            self._finish(FinishReason.TARGET, player, now)
         after = level(player.score)
         return MoveResult(
             action=action,
@@ -213,12 +227,16 @@ class Round:
 
     def _require(self, *allowed: Phase) -> None:
         if self.phase not in allowed:
-            raise WrongPhase(
-                data={"phase": self.phase.value, "allowed": [p.value for p in allowed]}
-            )
+            raise self._wrong_phase(*allowed)
 
-    def _finish(self, reason: FinishReason, winner: Player | None) -> None:
+    def _wrong_phase(self, *allowed: Phase, **more: object) -> WrongPhase:
+        return WrongPhase(
+            data={"phase": self.phase.value, "allowed": [p.value for p in allowed], **more}
+        )
+
+    def _finish(self, reason: FinishReason, winner: Player | None, at: float) -> None:
         self.phase = Phase.FINISHED
+        self.finished_at = at
         self.finish_reason = reason
         self.winner = winner
 

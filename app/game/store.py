@@ -3,6 +3,12 @@
 Every operation is atomic: nothing interleaves between its checks and its changes, so of two
 players racing to the target exactly one wins, and no move is accepted once the round is
 finished. Time is the store's clock, and the round's deadline needs no timer.
+
+Rounds roll over without an admin: a finished round, its result, winner, leaderboard and
+players, stays as it is for ``game_results_s`` seconds after it finished (a join meanwhile
+is ``WrongPhase`` with ``retry_after_s``); the first operation at or after that moment finds
+the next round, numbered one more, ``waiting`` with no players. ``new_round`` does the same
+at once.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ class GameStore(Protocol):
     """The current round: joining, moving, ranking, and starting the next one."""
 
     async def join(self, name: str) -> Joined:
-        """Add a player named ``name`` to the round; the answer holds its one-time token."""
+        """Add a player named ``name`` to the round; the answer holds its one-time token.
+
+        Raise ``WrongPhase`` with ``retry_after_s`` while a finished round's result is up.
+        """
         ...
 
     async def move(self, player_id: str, token: str, action: Action) -> MoveResult:

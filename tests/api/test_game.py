@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from pydantic import TypeAdapter
 from app.clock import ManualClock
 from app.server import build_api
 from app.settings import Settings
+from tests.helpers.keys import new_key
 from tests.helpers.rpc import Client, MakeClient, call, error, post, result
 
 ADMIN = "game-admin-secret"
@@ -228,11 +230,17 @@ async def test_a_full_round_refuses_more_players(game: Any) -> None:
     assert err["code"] == 4004 and err["data"] == {"max_players": 2}
 
 
-async def test_a_new_round_needs_the_admin_token(make_client: MakeClient, game: Any) -> None:
+async def test_a_new_round_needs_the_admin_scope(
+    make_client: MakeClient, game: Any, tmp_path: Path
+) -> None:
     request = {"jsonrpc": "2.0", "method": "game.new_round", "id": 1}
-    unconfigured = await make_client()
-    _, body = await post(unconfigured, request, Authorization="Bearer anything")
-    assert body["error"]["code"] == -32002
+    player = new_key(tmp_path / "keys.jsonl", "player", "game")
+    keyed = await make_client(keys_file=str(tmp_path / "keys.jsonl"))
+    _, body = await post(keyed, request, Authorization=f"Bearer {player}")
+    assert (body["error"]["code"], body["error"]["data"]["required_scope"]) == (
+        -32002,
+        "game:admin",
+    )
 
     client = await game()
     ada = await join(client, "Ada")
@@ -247,6 +255,32 @@ async def test_a_new_round_needs_the_admin_token(make_client: MakeClient, game: 
     err = await error(client, "game.status", [ada["player_id"]])
     assert err["code"] == 4006 and err["message"] == "No such player in this round"
     assert (await join(client, "Ada"))["round"] == 2
+
+
+async def test_rounds_roll_over_on_their_own_with_no_admin_token(
+    make_client: MakeClient, clock: ManualClock
+) -> None:
+    client = await make_client(
+        clock=clock, game_seed=11, game_cooldown_s=0.0, game_target_score=100, game_results_s=20.0
+    )
+    ada, grace = await join(client, "Ada"), await join(client, "Grace")
+    while not (await move(client, ada))["result"]["won"]:
+        pass
+    clock.advance(19.5)  # the result stays up: the finished round, its winner and its players
+    state = await result(client, "game.state")
+    assert (state["round"], state["phase"], state["winner"]["name"]) == (1, "finished", "Ada")
+    assert (await result(client, "game.status", [grace["player_id"]]))["rank"] == 2
+    assert await error(client, "game.join", {"name": "Linus"}) == {
+        "code": 4002,
+        "message": "Not allowed in this phase of the round",
+        "data": {"phase": "finished", "allowed": ["waiting", "playing"], "retry_after_s": 0.5},
+    }
+    clock.advance(0.5)
+    linus = await join(client, "Linus")
+    assert (linus["round"], linus["phase"]) == (2, "waiting")
+    state = await result(client, "game.state")
+    assert (state["round"], state["players"], state["winner"]) == (2, 1, None)
+    assert (await move(client, ada))["error"]["code"] == 4001
 
 
 async def test_two_players_racing_to_the_target_make_exactly_one_winner(game: Any) -> None:

@@ -42,6 +42,7 @@ from app.cart.errors import (
 from app.cart.models import Card, Order, RawPayment
 from app.cart.store import CartStore
 from app.clock import ManualClock
+from app.rpc.access import Principal
 from app.rpc.errors import RPCError
 from app.stores import Backend, StoreContext
 from tests.helpers.backends import opened
@@ -58,6 +59,8 @@ PAYING = ["4242424242424242", *CARDS]
 """Card numbers to pay with: the approved card twice as often as each declined one."""
 KEYS = [f"key-{n}" for n in range(6)]
 REFUSALS = (IdempotencyKeyReused, CartClosed, CartEmpty, OutOfStock, PaymentDeclined)
+SHOPPER = Principal("key:shopper", "shopper", frozenset({"cart"}))
+"""The caller of every operation: a key's principal, so each cart is owned and checked."""
 
 
 def card(number: str) -> Card:
@@ -112,7 +115,7 @@ class CartMachine(RuleBasedStateMachine):
         return self._new_cart()
 
     def _new_cart(self) -> str:
-        cart = self.run(self.store.create_cart())
+        cart = self.run(self.store.create_cart(SHOPPER))
         self.lines[cart.cart_id] = {}
         return cart.cart_id
 
@@ -143,23 +146,23 @@ class CartMachine(RuleBasedStateMachine):
     @rule(cart_id=carts, product_id=st.sampled_from(list(PRODUCTS)), quantity=st.integers(1, 3))
     def add(self, cart_id: str, product_id: str, quantity: int) -> None:
         wanted = self.lines[cart_id].get(product_id, 0) + quantity
-        operation = self.store.add_item(cart_id, product_id, quantity)
+        operation = self.store.add_item(SHOPPER, cart_id, product_id, quantity)
         self._change(cart_id, product_id, wanted, operation)
 
     @rule(cart_id=carts, product_id=st.sampled_from(list(PRODUCTS)), quantity=st.integers(0, 3))
     def set(self, cart_id: str, product_id: str, quantity: int) -> None:
-        operation = self.store.set_quantity(cart_id, product_id, quantity)
+        operation = self.store.set_quantity(SHOPPER, cart_id, product_id, quantity)
         self._change(cart_id, product_id, quantity, operation)
 
     @rule(cart_id=carts, product_id=st.sampled_from(list(PRODUCTS)))
     def remove(self, cart_id: str, product_id: str) -> None:
-        self._change(cart_id, product_id, 0, self.store.remove_item(cart_id, product_id))
+        self._change(cart_id, product_id, 0, self.store.remove_item(SHOPPER, cart_id, product_id))
 
     @rule(cart_id=carts, number=st.sampled_from(PAYING), key=st.sampled_from(KEYS))
     def checkout(self, cart_id: str, number: str, key: str) -> None:
         try:
             outcome: Order | BaseException = self.run(
-                self.store.checkout(cart_id, card(number), key)
+                self.store.checkout(SHOPPER, cart_id, card(number), key)
             )
         except RPCError as refused:
             outcome = refused
@@ -177,7 +180,7 @@ class CartMachine(RuleBasedStateMachine):
 
         async def together() -> list[Order | BaseException]:
             return await asyncio.gather(
-                *(self.store.checkout(c, card(n), k) for c, n, k in attempts),
+                *(self.store.checkout(SHOPPER, c, card(n), k) for c, n, k in attempts),
                 return_exceptions=True,
             )
 
@@ -257,7 +260,7 @@ class CartMachine(RuleBasedStateMachine):
         assert product.stock == self.stock[product_id]
 
     def _same_cart(self, cart_id: str) -> None:
-        cart = self.run(self.store.get_cart(cart_id))
+        cart = self.run(self.store.get_cart(SHOPPER, cart_id))
         assert {line.product_id: line.quantity for line in cart.lines} == self.lines[cart_id]
         assert cart.total == sum((line.subtotal for line in cart.lines), Decimal(0))
         assert cart.item_count == sum(self.lines[cart_id].values())
@@ -266,7 +269,9 @@ class CartMachine(RuleBasedStateMachine):
     def stock_is_never_negative_and_every_unit_is_accounted_for(self) -> None:
         async def observe() -> tuple[dict[str, int], list[Order]]:
             levels = {pid: (await self.store.get_product(pid)).stock for pid in PRODUCTS}
-            orders = [await self.store.get_order(o.order_id) for _, o in self.keys.values()]
+            orders = [
+                await self.store.get_order(SHOPPER, o.order_id) for _, o in self.keys.values()
+            ]
             return levels, orders
 
         levels, orders = self.run(observe())
@@ -282,7 +287,7 @@ class CartMachine(RuleBasedStateMachine):
     @invariant()
     def orders_add_up_and_each_was_charged_once(self) -> None:
         async def observe() -> list[Order]:
-            return [await self.store.get_order(o.order_id) for _, o in self.keys.values()]
+            return [await self.store.get_order(SHOPPER, o.order_id) for _, o in self.keys.values()]
 
         orders = self.run(observe())
         assert orders == [order for _, order in self.keys.values()]

@@ -3,8 +3,9 @@ new rounds, through the GameStore Protocol only.
 
 A plain model replays every accepted move. After each step the store must agree with it:
 each score is the sum of the points awarded, the leaderboard is the naive sort, the phase
-is what the rules say, at most one player reaches the target, and every refusal is the one
-the model expects. The contract suite runs it once per backend.
+is what the rules say, at most one player reaches the target, a finished round gives way to
+the next one ``game_results_s`` after it finished (and not before), and every refusal is
+the one the model expects. The contract suite runs it once per backend.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ RULES: dict[str, Any] = {
     "game_target_score": 120,
     "game_round_s": 60.0,
     "game_cooldown_s": 1.0,
+    "game_results_s": 5.0,
     "game_seed": 0,
 }
 RANGES = {Action.ATTACK: range(10, 51), Action.DEFEND: range(5, 21)}
@@ -64,6 +66,7 @@ class RoundModel:
     number: int = 1
     ends_at: float | None = None
     finished: bool = False
+    won_at: float | None = None
     scores: dict[str, int] = field(default_factory=dict)
     reached: dict[str, int] = field(default_factory=dict)
     last_move: dict[str, float] = field(default_factory=dict)
@@ -75,6 +78,14 @@ class RoundModel:
         if self.finished or (self.ends_at is not None and now >= self.ends_at):
             return Phase.FINISHED
         return Phase.PLAYING if self.ends_at is not None else Phase.WAITING
+
+    def finished_at(self, now: float) -> float | None:
+        """When the round finished: at the winning move, or at its deadline."""
+        if self.won_at is not None:
+            return self.won_at
+        if self.ends_at is not None and now >= self.ends_at:
+            return self.ends_at
+        return None
 
     def award(self, player: str, points: int) -> None:
         if points:
@@ -120,12 +131,18 @@ class GameMachine(RuleBasedStateMachine):
 
     @rule(target=players, name=st.sampled_from(NAMES))
     def join(self, name: str) -> object:
+        now = self.now
         model = self.model
-        phase = model.phase(self.now)
+        phase = model.phase(now)
         try:
             joined = self.run(self.store.join(name))
-        except WrongPhase:
+        except WrongPhase as refused:
             assert phase is Phase.FINISHED
+            finished_at = model.finished_at(now)
+            assert finished_at is not None
+            # The result is still up: the refusal says how long until the next round.
+            data = refused.data
+            assert data["retry_after_s"] >= finished_at + self.config.game_results_s - now > 0
             return multiple()
         except NameTaken:
             assert model.taken(name)
@@ -135,7 +152,7 @@ class GameMachine(RuleBasedStateMachine):
             return multiple()
         assert phase is not Phase.FINISHED and not model.taken(name)
         assert len(model.scores) < self.config.game_max_players
-        assert joined.name == name
+        assert (joined.name, joined.round) == (name, model.number)
         model.names[joined.player_id] = name
         model.scores[joined.player_id] = 0
         model.reached[joined.player_id] = model.tick
@@ -204,6 +221,7 @@ class GameMachine(RuleBasedStateMachine):
         assert moved.won == (moved.score >= self.config.game_target_score)
         model.finished = moved.won
         if moved.won:
+            model.won_at = self.now
             event("a player reached the target")
 
     @rule(player=players)
@@ -214,6 +232,11 @@ class GameMachine(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([0.25, 0.5, 1.0, 2.0, 15.0]))
     def wait(self, seconds: float) -> None:
         self.clock.advance(seconds)
+        # Only waiting moves the clock, so this is where a finished round can become over.
+        finished_at = self.model.finished_at(self.now)
+        if finished_at is not None and self.now >= finished_at + self.config.game_results_s:
+            event("the next round began on its own")
+            self.model = RoundModel(number=self.model.number + 1)
 
     @precondition(lambda self: self.model.phase(self.now) is Phase.FINISHED)
     @rule()
@@ -241,7 +264,7 @@ class GameMachine(RuleBasedStateMachine):
     @invariant()
     def the_phase_follows_the_rules(self) -> None:
         state = self.run(self.store.state())
-        assert state.phase is self.model.phase(self.now)
+        assert (state.round, state.phase) == (self.model.number, self.model.phase(self.now))
         assert state.players == len(self.model.scores)
         winners = [s for s in self.model.scores.values() if s >= self.config.game_target_score]
         assert len(winners) <= 1

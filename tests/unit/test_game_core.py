@@ -13,7 +13,9 @@ from app.game.players import check_name
 from app.game.round import Round, Rules
 from app.settings import load
 
-RULES = Rules(min_players=2, max_players=10, target_score=1000, round_s=60.0, cooldown_s=0.0)
+RULES = Rules(
+    min_players=2, max_players=10, target_score=1000, round_s=60.0, cooldown_s=0.0, results_s=30.0
+)
 
 
 @pytest.mark.parametrize("name", ["", "x" * 33, " Ada", "Ada ", "A\nda", "\x00", "Ada\u200b"])

@@ -1,0 +1,133 @@
+"""The GameStore contract on rounds rolling over, on a ManualClock.
+
+A finished round, by target or by time, stays readable as it ended for ``game_results_s``;
+the first operation from then on finds the next round, numbered one more, waiting and
+empty, with no admin and no timer. A new backend passes this by joining BACKENDS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+
+from app.clock import ManualClock
+from app.game.errors import BadCredentials, PlayerNotFound, WrongPhase
+from app.game.memory import MemoryGameStore
+from app.game.models import Action, FinishReason, Joined, Phase
+from app.game.store import GameStore
+from app.stores import Backend, StoreContext
+from tests.helpers.backends import opened
+
+Factory = Callable[[StoreContext], Backend]
+OpenRounds = Callable[..., Awaitable[GameStore]]
+
+BACKENDS = [pytest.param(MemoryGameStore, id="memory")]
+
+
+@pytest.fixture
+async def open_rounds(backend: Factory, clock: ManualClock) -> AsyncIterator[OpenRounds]:
+    """Open game stores on the test's clock from settings overrides; all close at the end."""
+    async with AsyncExitStack() as stack:
+
+        async def open_(**overrides: Any) -> GameStore:
+            overrides = {"game_seed": 7, "game_cooldown_s": 0.0, **overrides}
+            store = await stack.enter_async_context(opened(backend, clock, **overrides))
+            assert isinstance(store, GameStore)
+            return store
+
+        yield open_
+
+
+async def win(game: GameStore) -> tuple[Joined, Joined]:
+    """Ada and Grace join, and Ada attacks until she reaches the target."""
+    ada, grace = await game.join("Ada"), await game.join("Grace")
+    while not (await game.move(ada.player_id, ada.player_token, Action.ATTACK)).won:
+        pass
+    return ada, grace
+
+
+async def test_a_won_round_stays_up_for_results_s_then_the_next_begins(
+    open_rounds: OpenRounds, clock: ManualClock
+) -> None:
+    game = await open_rounds(game_target_score=100, game_results_s=30.0)
+    ada, grace = await win(game)
+    clock.advance(29.999)
+    state = await game.state()
+    assert (state.round, state.phase, state.finish_reason) == (
+        1,
+        Phase.FINISHED,
+        FinishReason.TARGET,
+    )
+    assert state.winner is not None and state.winner.name == "Ada"
+    assert [s.name for s in await game.leaderboard(5)] == ["Ada", "Grace"]
+    assert (await game.status(grace.player_id)).rank == 2
+    with pytest.raises(WrongPhase) as caught:
+        await game.join("Linus")
+    assert caught.value.data == {
+        "phase": "finished",
+        "allowed": ["waiting", "playing"],
+        "retry_after_s": 0.001,
+    }
+    clock.advance(0.001)
+    state = await game.state()
+    assert (state.round, state.phase, state.players) == (2, Phase.WAITING, 0)
+    assert (state.finish_reason, state.winner, state.time_left_s) == (None, None, None)
+    with pytest.raises(PlayerNotFound) as missing:
+        await game.status(ada.player_id)
+    assert missing.value.data == {"player_id": ada.player_id, "round": 2}
+    with pytest.raises(BadCredentials):
+        await game.move(ada.player_id, ada.player_token, Action.ATTACK)
+    assert (await game.join("Ada")).round == 2  # the name is free again
+
+
+async def test_a_round_out_of_time_rolls_over_once_even_if_nobody_looked(
+    open_rounds: OpenRounds, clock: ManualClock
+) -> None:
+    game = await open_rounds(game_round_s=60.0, game_results_s=10.0)
+    await game.join("Ada")
+    await game.join("Grace")
+    clock.advance(69.999)  # the deadline, then the results, dated from the deadline
+    with pytest.raises(WrongPhase) as caught:
+        await game.join("Linus")
+    assert caught.value.data["retry_after_s"] == 0.001
+    clock.advance(10_000)
+    # The first call, a join, finds the next round: one more, however long it has been.
+    joined = await game.join("Linus")
+    assert (joined.round, joined.phase) == (2, Phase.WAITING)
+    assert ((await game.state()).round, (await game.state()).players) == (2, 1)
+
+
+async def test_a_waiting_round_never_rolls_over(
+    open_rounds: OpenRounds, clock: ManualClock
+) -> None:
+    game = await open_rounds(game_results_s=0.0)
+    ada = await game.join("Ada")
+    clock.advance(10**6)
+    state = await game.state()
+    assert (state.round, state.phase, state.players) == (1, Phase.WAITING, 1)
+    assert (await game.status(ada.player_id)).name == "Ada"
+
+
+async def test_new_round_is_the_next_number_whether_or_not_the_last_is_over(
+    open_rounds: OpenRounds, clock: ManualClock
+) -> None:
+    game = await open_rounds(game_target_score=100, game_results_s=5.0)
+    await win(game)
+    assert (await game.new_round()).round == 2  # during the results
+    await win(game)
+    clock.advance(5)
+    assert (await game.new_round()).round == 3  # after them, with nobody looking
+    clock.advance(1000)
+    assert (await game.state()).round == 3
+
+
+async def test_with_no_results_time_the_next_call_finds_the_next_round(
+    open_rounds: OpenRounds,
+) -> None:
+    game = await open_rounds(game_target_score=100, game_results_s=0.0)
+    await win(game)
+    state = await game.state()
+    assert (state.round, state.phase, state.players) == (2, Phase.WAITING, 0)
