@@ -54,7 +54,7 @@ def load_plugins(references: Iterable[str]) -> list[Plugin]:
     plugins: list[Plugin] = []
     references = list(references)
     if references and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+        sys.path.append(os.getcwd())  # last: it must not shadow installed modules
     for reference in references:
         module_name, _, attribute = reference.partition(":")
         if not module_name or not attribute:

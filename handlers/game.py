@@ -87,7 +87,13 @@ async def new_round(game: GameStore) -> RoundState:
 namespace = Namespace(
     "game",
     [
-        Method(join, errors=[NameTaken, RoundFull, WrongPhase], examples=examples.JOIN),
+        # Sensitive: its answer holds the player's token, which the console must not keep.
+        Method(
+            join,
+            redact_values=True,
+            errors=[NameTaken, RoundFull, WrongPhase],
+            examples=examples.JOIN,
+        ),
         Method(move, errors=[BadCredentials, WrongPhase, CoolingDown], examples=examples.MOVE),
         Method(status, idempotent=True, errors=[PlayerNotFound], examples=examples.STATUS),
         Method(leaderboard, idempotent=True, examples=examples.LEADERBOARD),

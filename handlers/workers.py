@@ -90,7 +90,8 @@ async def list_workers(tasks: TaskStore, ctx: CallContext) -> list[WorkerView]:
 namespace = Namespace(
     "workers",
     [
-        Method(register, examples=examples.REGISTER),
+        # Sensitive: its answer holds the worker_token, which the console must not keep.
+        Method(register, redact_values=True, examples=examples.REGISTER),
         Method(
             heartbeat,
             idempotent=True,

@@ -62,8 +62,8 @@ def acting(task: Task, lease_id: str, report: Outcome) -> tuple[Attempt, bool]:
     """The attempt ``lease_id`` may make ``report`` on, and whether it only repeats one.
 
     The live attempt, if ``lease_id`` is its lease; else the latest attempt, if its worker
-    ended it with ``lease_id`` by a report of the same kind (a verdict, or a release); else
-    ``LeaseLost``.
+    ended it with ``lease_id`` by this same report (a retry of a complete, say); else
+    ``LeaseLost``: a completion after a failure must not be told it was accepted.
     """
     found = None
     for attempt in task.attempts:
@@ -73,11 +73,7 @@ def acting(task: Task, lease_id: str, report: Outcome) -> tuple[Attempt, bool]:
     if found is not None:
         if found.live:
             return found, False
-        if (
-            found is task.attempts[-1]
-            and found.reported
-            and (found.outcome is Outcome.RELEASED) == (report is Outcome.RELEASED)
-        ):
+        if found is task.attempts[-1] and found.reported and found.outcome is report:
             return found, True
     raise LeaseLost(data=_lost_data(task))
 

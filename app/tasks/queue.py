@@ -85,11 +85,11 @@ class TaskQueue(QueueState):
                 )
             return _submission(original, deduplicated=True)
         dep_ids = tuple(dict.fromkeys(depends_on))
+        # Only tasks you own: a lease holder could otherwise read a stranger's result.
         missing = [
             dep_id
             for dep_id in dep_ids
-            if dep_id not in self.tasks
-            or not owners.may_see(caller, self.tasks[dep_id], self.workers)
+            if dep_id not in self.tasks or not owners.may_steer(caller, self.tasks[dep_id])
         ]
         if missing:
             raise UnknownDependency(data={"missing": missing})

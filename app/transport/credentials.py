@@ -64,7 +64,10 @@ class Credentials:
         self.anonymous = Principal(
             "anonymous", "anonymous", anonymous_scopes(settings, declared_scopes), _NO_KEY
         )
+        self._cross_site = Principal("anonymous", "anonymous", frozenset(), _NO_KEY)
         token = settings.admin_token
+        if token and len(token) < 32:  # unlike keys, it may be short enough to guess
+            log.warning("RPC_ADMIN_TOKEN is %d characters: use 32 or more", len(token))
         self._admin_digest = digest(token).encode() if token else None
         self._admin = Principal("admin-token", "admin token", frozenset({ADMIN}))
         self._throttle = FailureThrottle()
@@ -91,35 +94,49 @@ class Credentials:
         }
         log.info("%d keys loaded from %s", len(entries), self._path)
 
-    def resolve(self, headers: Mapping[str, str], address: str | None) -> Resolved:
-        """The principal of a request with these headers, from this client address."""
+    def resolve(
+        self, headers: Mapping[str, str], address: str | None, *, cross_site: bool = False
+    ) -> Resolved:
+        """The principal of a request with these headers, from this client address.
+
+        ``cross_site``: a page of another origin sends it, allowed only by ``CORS *``; such a
+        call without a key holds no scopes, so ``*`` never opens the anonymous ones to the web.
+        """
         header = headers.get(hdrs.AUTHORIZATION)
         if header is None:
-            return Resolved(self.anonymous)
+            return Resolved(self._cross_site if cross_site else self.anonymous)
         scheme, _, key = header.partition(" ")
         key = key.strip()
+        group = _address_group(address)
+        wait = self._throttle.retry_after(group)
         if scheme.lower() != "bearer" or not key:
             reason = "send the key as Authorization: Bearer <key>"
-            return Resolved(_refused(Unauthorized(data={"reason": reason})))
-        address = address or "-"
-        wait = self._throttle.retry_after(address)
+            principal = _refused(Unauthorized(data={"reason": reason}))
+        else:
+            # A throttled address may still use a real key (240 bits cannot be guessed);
+            # only the admin token, which can be short, is not even compared meanwhile.
+            principal = self._check(key, admin=not wait)
+            if principal.refusal is None:
+                return Resolved(principal)
         if wait:
             limited = RateLimited(
                 data={"reason": "too many wrong keys from this address", "retry_after_s": wait}
             )
             return Resolved(_refused(limited), failed=True)
-        principal = self._check(key)
-        if principal.refusal is not None:
-            self._throttle.failed(address)
-            return Resolved(principal, failed=True)
-        return Resolved(principal)
+        return self._failure(group, principal)
 
-    def _check(self, key: str) -> Principal:
+    def _failure(self, group: str, principal: Principal) -> Resolved:
+        self._throttle.failed(group)
+        return Resolved(principal, failed=True)
+
+    def _check(self, key: str, *, admin: bool) -> Principal:
         verified = self._verified.get(key)
         if verified is not None and (verified[1] is None or time() < verified[1]):
             return verified[0]
-        if self._admin_digest is not None and hmac.compare_digest(
-            digest(key).encode(), self._admin_digest
+        if (
+            admin
+            and self._admin_digest is not None
+            and hmac.compare_digest(digest(key).encode(), self._admin_digest)
         ):
             return self._admin
         key_id = key_id_of(key)
@@ -135,6 +152,19 @@ class Credentials:
         principal = self._principals[entry.id]
         self._verified[key] = (principal, entry.expires_at)
         return principal
+
+
+def _address_group(address: str | None) -> str:
+    """Who is throttled together: one IPv4 address, or one IPv6 /64 (a host's usual share)."""
+    if not address:
+        return "-"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
 
 
 def _refused(error: Unauthorized | RateLimited) -> Principal:

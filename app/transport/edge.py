@@ -56,8 +56,11 @@ class Edge:
             return f"{self._prefix}-{next(self._counter):x}"
         return request_id
 
-    def guard(self, request: web.Request, *, check_origin: bool) -> None:
-        """Raise ``Refused`` for a Host we do not serve, or a browser Origin we do not trust."""
+    def guard(self, request: web.Request, *, check_origin: bool) -> bool:
+        """Raise ``Refused`` for a Host we do not serve, or a browser Origin we do not trust.
+
+        Return whether the request comes from a page let in only by ``RPC_CORS_ORIGINS=*``.
+        """
         headers = request.headers
         host = headers.get(hdrs.HOST)
         if not self._hosts.allows_host(host):
@@ -74,6 +77,8 @@ class Edge:
                     "can allow it with RPC_CORS_ORIGINS",
                     {"origin": (origin or "")[:100]},
                 )
+            return self._hosts.only_by_wildcard(origin, request.scheme, host)
+        return False
 
     def finish(
         self, request: web.Request, response: web.StreamResponse, request_id: str

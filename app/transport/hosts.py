@@ -41,16 +41,29 @@ class HostPolicy:
 
     def allows_origin(self, origin: str | None, scheme: str, host: str | None) -> bool:
         """Whether a browser page at ``origin`` may call us: our own pages, or CORS says so."""
-        if origin is None:
-            return True
-        if host is not None and origin.lower() == f"{scheme}://{host}".lower():
+        if origin is None or _same_origin(origin, scheme, host):
             return True
         return self._cors.allows(origin)
 
+    def only_by_wildcard(self, origin: str | None, scheme: str, host: str | None) -> bool:
+        """Whether ``origin`` is a foreign page that only ``CORS *`` lets in."""
+        if origin is None or _same_origin(origin, scheme, host):
+            return False
+        return origin.lower() not in self._cors.origins
+
+
+def _same_origin(origin: str, scheme: str, host: str | None) -> bool:
+    return host is not None and origin.lower() == f"{scheme}://{host}".lower()
+
 
 def _hostname(host: str) -> str:
-    """``Host`` without its port, lower-cased: ``[::1]:8080`` -> ``::1``."""
+    """``Host`` without its port, lower-cased: ``[::1]:8080`` -> ``::1``; malformed: as is."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1 : host.find("]")] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        end = host.find("]")
+        rest = host[end + 1 :]
+        if end < 0 or (rest and not (rest[0] == ":" and rest[1:].isdigit())):
+            return host
+        return host[1:end]
+    name, colon, port = host.rpartition(":")
+    return name if colon and host.count(":") == 1 and port.isdigit() else host

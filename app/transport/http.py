@@ -63,14 +63,14 @@ def routes(
         """JSON-RPC 2.0: one request, a notification or a batch (the hot path, edge inlined)."""
         request_id = edge.request_id(request)
         try:
+            cross_site = edge.guard(request, check_origin=True)
             if (
                 request.headers.get(hdrs.CONTENT_TYPE) not in _COMMON_JSON_HEADERS
                 and request.content_type not in JSON_MEDIA_TYPES
             ):
                 raise web.HTTPUnsupportedMediaType()
-            edge.guard(request, check_origin=True)
             headers = request.headers
-            resolved = credentials.resolve(headers, request.remote)
+            resolved = credentials.resolve(headers, request.remote, cross_site=cross_site)
             if resolved.failed and credentials.delay_s:
                 await asyncio.sleep(credentials.delay_s)  # slows guessing; costs no thread
             body = await request.read()

@@ -283,7 +283,8 @@ async def test_a_verdict_repeats_harmlessly_only_while_it_is_the_latest(
     first = await claimed_as(tasks, ALICE, worker)
     failed = await tasks.fail(ALICE, task_id, first.lease_id, "boom", True)
     assert await tasks.fail(ALICE, task_id, first.lease_id, "boom", True) == failed
-    assert await tasks.complete(ALICE, task_id, first.lease_id, "x") == failed  # still the latest
+    with pytest.raises(LeaseLost):  # another verdict is not a repeat: never "accepted"
+        await tasks.complete(ALICE, task_id, first.lease_id, "x")
     with pytest.raises(LeaseLost):
         await tasks.release(ALICE, task_id, first.lease_id)  # a verdict is not a release
     clock.advance(failed.ready_at - clock.time())
@@ -291,7 +292,7 @@ async def test_a_verdict_repeats_harmlessly_only_while_it_is_the_latest(
     with pytest.raises(LeaseLost):
         await tasks.fail(ALICE, task_id, first.lease_id, "boom", True)  # a newer attempt runs
     done = await tasks.complete(ALICE, task_id, second.lease_id, 7)
-    assert await tasks.fail(ALICE, task_id, second.lease_id, "x", False) == done
+    assert await tasks.complete(ALICE, task_id, second.lease_id, 8) == done  # a retry
 
 
 async def test_the_takeover_sequence_is_refused_at_every_step(tasks: TaskStore) -> None:

@@ -497,14 +497,14 @@ class TaskMachine(RuleBasedStateMachine):
 
     def repeats(self, lease: Lease, report: Outcome) -> bool:
         """Whether ``report`` with ``lease`` would only repeat the report that ended the
-        task's latest attempt: a verdict after a verdict, a release after a release."""
+        task's latest attempt with that same report (complete after complete, and so on)."""
         view = self.view(lease[0])
         made = self.reported.get(lease[1])
         return (
             view is not None
             and made is not None
             and self.grants[lease[1]].attempt == len(view.attempts)
-            and (made is Outcome.RELEASED) == (report is Outcome.RELEASED)
+            and made is report
         )
 
     def _fenced(

@@ -137,7 +137,8 @@ async def test_repeated_wrong_keys_are_throttled_per_address(
     make_client: MakeClient, keys: Path
 ) -> None:
     good = new_key(keys, "good", "calc")
-    client = await make_client(keys_file=str(keys), auth_failure_delay_s=0)
+    token = "a" * 32
+    client = await make_client(keys_file=str(keys), admin_token=token, auth_failure_delay_s=0)
     codes = [
         (await answer(client, "calc.add", "guess", [1, 1]))["error"]["code"] for _ in range(12)
     ]
@@ -145,7 +146,21 @@ async def test_repeated_wrong_keys_are_throttled_per_address(
     assert codes[10:] == [-32003, -32003]
     limited = (await answer(client, "calc.add", "guess", [1, 1]))["error"]["data"]
     assert limited["retry_after_s"] > 0
-    # Once throttled, even the right key is not looked at from that address...
-    assert (await answer(client, "calc.add", good, [1, 1]))["error"]["code"] == -32003
-    # ...while calls without a key are not slowed down.
+    # While throttled, the admin token (which may be short) is not even compared...
+    assert (await answer(client, "calc.add", token, [1, 1]))["error"]["code"] == -32003
+    # ...but a real key still works: 240 random bits cannot be guessed, so one bad client
+    # behind a shared address (a proxy) cannot lock every key out.
+    assert (await answer(client, "calc.add", good, [1, 1]))["result"] == 2
+    # Calls without a key are not slowed down either.
     assert (await answer(client, "calc.add", None, [1, 1]))["result"] == 2
+
+
+async def test_a_malformed_authorization_header_counts_as_a_failure(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(auth_failure_delay_s=0)
+    for _ in range(10):
+        _, body = await post(client, request("calc.add", [1, 1]), Authorization="Basic eDp5")
+        assert body["error"]["code"] == -32001
+    _, body = await post(client, request("calc.add", [1, 1]), Authorization="Basic eDp5")
+    assert body["error"]["code"] == -32003

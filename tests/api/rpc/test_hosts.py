@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.helpers.keys import bearer, new_key
 from tests.helpers.probe import Probe
 from tests.helpers.rpc import Client, MakeClient
 
@@ -70,3 +73,22 @@ async def test_an_origin_allowed_by_cors_is_served(make_client: MakeClient) -> N
     client = await make_client(cors_origins=("https://app.example",))
     assert (await rpc(client, Origin="https://app.example"))[0] == 200
     assert (await rpc(client, Origin="https://other.example"))[0] == 403
+
+
+async def test_cors_star_lets_pages_call_with_a_key_but_never_anonymously(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    key = new_key(tmp_path / "keys.jsonl", "page", "probe")
+    client = await make_client(cors_origins=("*",), keys_file=str(tmp_path / "keys.jsonl"))
+    status, body = await rpc(client, Origin="https://any.example")
+    assert status == 200
+    assert body["error"]["code"] == -32001  # type: ignore[index]
+    status, body = await rpc(client, Origin="https://any.example", **bearer(key))
+    assert body["result"] == 1  # type: ignore[index]
+    # Without an Origin (curl) the loopback anonymous scopes still apply.
+    assert (await rpc(client))[1]["result"] == 2  # type: ignore[index]
+
+
+@pytest.mark.parametrize("host", ["[::1]evil", "[::1]:80x", "localhost:x"])
+async def test_malformed_host_headers_are_refused(client: Client, host: str) -> None:
+    assert (await rpc(client, Host=host))[0] == 403

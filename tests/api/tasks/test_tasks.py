@@ -222,7 +222,10 @@ async def test_complete_and_fail_repeated_with_the_same_lease_are_harmless(q: Qu
     claimed = await q.claim_one(worker)
     done = await q.complete(claimed, 1)
     assert await q.complete(claimed, 2) == done  # the first report counted; nothing changed
-    assert await q.fail(claimed) == done
+    # Another verdict with the ended lease is not a repeat: it is refused, not "accepted".
+    lost = await q.error("tasks.fail", q.lease(claimed))
+    assert lost["code"] == 5002
+    assert (await q.get(claimed["task_id"]))["state"] == "succeeded"
     await q.submit()
     claimed = await q.claim_one(worker)
     failed = await q.fail(claimed)
