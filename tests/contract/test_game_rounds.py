@@ -7,9 +7,7 @@ empty, with no admin and no timer. A new backend passes this by joining BACKENDS
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -19,26 +17,11 @@ from app.game.memory import MemoryGameStore
 from app.game.models import Action, FinishReason, Joined, Phase
 from app.game.store import GameStore
 from app.stores import Backend, StoreContext
-from tests.helpers.backends import opened
 
 Factory = Callable[[StoreContext], Backend]
-OpenRounds = Callable[..., Awaitable[GameStore]]
+OpenGame = Callable[..., Awaitable[GameStore]]
 
 BACKENDS = [pytest.param(MemoryGameStore, id="memory")]
-
-
-@pytest.fixture
-async def open_rounds(backend: Factory, clock: ManualClock) -> AsyncIterator[OpenRounds]:
-    """Open game stores on the test's clock from settings overrides; all close at the end."""
-    async with AsyncExitStack() as stack:
-
-        async def open_(**overrides: Any) -> GameStore:
-            overrides = {"game_seed": 7, "game_cooldown_s": 0.0, **overrides}
-            store = await stack.enter_async_context(opened(backend, clock, **overrides))
-            assert isinstance(store, GameStore)
-            return store
-
-        yield open_
 
 
 async def win(game: GameStore) -> tuple[Joined, Joined]:
@@ -50,9 +33,9 @@ async def win(game: GameStore) -> tuple[Joined, Joined]:
 
 
 async def test_a_won_round_stays_up_for_results_s_then_the_next_begins(
-    open_rounds: OpenRounds, clock: ManualClock
+    open_game: OpenGame, clock: ManualClock
 ) -> None:
-    game = await open_rounds(game_target_score=100, game_results_s=30.0)
+    game = await open_game(game_target_score=100, game_results_s=30.0)
     ada, grace = await win(game)
     clock.advance(29.999)
     state = await game.state()
@@ -84,9 +67,9 @@ async def test_a_won_round_stays_up_for_results_s_then_the_next_begins(
 
 
 async def test_a_round_out_of_time_rolls_over_once_even_if_nobody_looked(
-    open_rounds: OpenRounds, clock: ManualClock
+    open_game: OpenGame, clock: ManualClock
 ) -> None:
-    game = await open_rounds(game_round_s=60.0, game_results_s=10.0)
+    game = await open_game(game_round_s=60.0, game_results_s=10.0)
     await game.join("Ada")
     await game.join("Grace")
     clock.advance(69.999)  # the deadline, then the results, dated from the deadline
@@ -100,10 +83,8 @@ async def test_a_round_out_of_time_rolls_over_once_even_if_nobody_looked(
     assert ((await game.state()).round, (await game.state()).players) == (2, 1)
 
 
-async def test_a_waiting_round_never_rolls_over(
-    open_rounds: OpenRounds, clock: ManualClock
-) -> None:
-    game = await open_rounds(game_results_s=0.0)
+async def test_a_waiting_round_never_rolls_over(open_game: OpenGame, clock: ManualClock) -> None:
+    game = await open_game(game_results_s=0.0)
     ada = await game.join("Ada")
     clock.advance(10**6)
     state = await game.state()
@@ -112,9 +93,9 @@ async def test_a_waiting_round_never_rolls_over(
 
 
 async def test_new_round_is_the_next_number_whether_or_not_the_last_is_over(
-    open_rounds: OpenRounds, clock: ManualClock
+    open_game: OpenGame, clock: ManualClock
 ) -> None:
-    game = await open_rounds(game_target_score=100, game_results_s=5.0)
+    game = await open_game(game_target_score=100, game_results_s=5.0)
     await win(game)
     assert (await game.new_round()).round == 2  # during the results
     await win(game)
@@ -125,9 +106,9 @@ async def test_new_round_is_the_next_number_whether_or_not_the_last_is_over(
 
 
 async def test_with_no_results_time_the_next_call_finds_the_next_round(
-    open_rounds: OpenRounds,
+    open_game: OpenGame,
 ) -> None:
-    game = await open_rounds(game_target_score=100, game_results_s=0.0)
+    game = await open_game(game_target_score=100, game_results_s=0.0)
     await win(game)
     state = await game.state()
     assert (state.round, state.phase, state.players) == (2, Phase.WAITING, 0)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import pytest
 from hypothesis import settings
@@ -30,28 +28,12 @@ from app.game.memory import MemoryGameStore
 from app.game.models import Action, FinishReason, Joined, MoveResult, Phase
 from app.game.store import GameStore
 from app.stores import Backend, StoreContext
-from tests.helpers.backends import opened
 from tests.helpers.game_machine import RULES, GameMachine
 
 Factory = Callable[[StoreContext], Backend]
 OpenGame = Callable[..., Awaitable[GameStore]]
 
 BACKENDS = [pytest.param(MemoryGameStore, id="memory")]
-
-
-@pytest.fixture
-async def open_game(backend: Factory, clock: ManualClock) -> AsyncIterator[OpenGame]:
-    """Open game stores on the test's clock from settings overrides; all close at the end."""
-    async with AsyncExitStack() as stack:
-
-        async def open_(**overrides: Any) -> GameStore:
-            overrides.setdefault("game_seed", 7)
-            overrides.setdefault("game_cooldown_s", 0.0)
-            store = await stack.enter_async_context(opened(backend, clock, **overrides))
-            assert isinstance(store, GameStore)
-            return store
-
-        yield open_
 
 
 async def two_players(game: GameStore) -> tuple[Joined, Joined]:

@@ -8,8 +8,6 @@ with the same error and data as for an id that never existed. The backends are
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from app.clock import ManualClock
@@ -23,8 +21,7 @@ from app.tasks.errors import (
 )
 from app.tasks.models import ClaimedTask, Outcome, RunningTask, TaskState
 from app.tasks.store import TaskStore
-from tests.contract.test_task_store import BACKENDS, SETTINGS, Factory, TaskBackend
-from tests.helpers.backends import opened
+from tests.contract.test_task_store import BACKENDS
 
 __all__ = ["BACKENDS"]  # the contract conftest parametrizes ``backend`` from it
 
@@ -32,13 +29,6 @@ WORK = frozenset({"tasks:submit", "tasks:work"})
 ALICE = Principal("key:alice", "alice", WORK)
 BOB = Principal("key:bob", "bob", WORK)
 ADMIN_KEY = Principal("key:root", "root", frozenset({ADMIN}))
-
-
-@pytest.fixture
-async def tasks(backend: Factory, clock: ManualClock) -> AsyncIterator[TaskBackend]:
-    async with opened(backend, clock, **SETTINGS) as store:
-        assert isinstance(store, TaskStore)
-        yield store
 
 
 async def register(tasks: TaskStore, caller: Principal) -> tuple[str, str]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck
@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 from app.clock import ManualClock
 from app.rpc.access import ANONYMOUS, Principal
 from app.rpc.errors import DomainError
-from app.stores import Backend, StoreContext
+from app.stores import StoreContext
 from app.tasks.errors import (
     IdempotencyConflict,
     LeaseLost,
@@ -60,28 +60,13 @@ from app.tasks.models import (
 )
 from app.tasks.store import TaskStore
 from tests.helpers.backends import opened
-from tests.helpers.tasks import Arrivals
+from tests.helpers.tasks import Arrivals, TaskBackend
 
 BACKENDS = [pytest.param(MemoryTaskStore, id="memory")]
 ALICE = Principal("key:alice", "alice", frozenset({"tasks:submit", "tasks:work"}))
 MALLORY = Principal("key:mallory", "mallory", frozenset({"tasks:submit", "tasks:work"}))
-SETTINGS: dict[str, Any] = {"task_retry_base_s": 1.0, "task_retry_max_s": 60.0}
-
 T = TypeVar("T")
-
-
-class TaskBackend(TaskStore, Backend, Protocol):
-    """A TaskStore with its lifecycle (drain, for one)."""
-
-
 Factory = Callable[[StoreContext], TaskBackend]
-
-
-@pytest.fixture
-async def tasks(backend: Factory, clock: ManualClock) -> AsyncIterator[TaskBackend]:
-    async with opened(backend, clock, **SETTINGS) as store:
-        assert isinstance(store, TaskStore)
-        yield store
 
 
 async def worker(tasks: TaskStore, types: tuple[str, ...] = ("compute",), capacity: int = 5) -> str:

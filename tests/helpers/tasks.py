@@ -11,14 +11,22 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from app.clock import ManualClock
 from app.rpc.access import Principal
 from app.server.keys import STORES
+from app.stores import Backend
 from app.tasks.models import ClaimedTask, TaskView
 from app.tasks.store import TaskStore
 from tests.helpers.rpc import Client, MakeClient, post
+
+TASK_SETTINGS: dict[str, Any] = {"task_retry_base_s": 1.0, "task_retry_max_s": 60.0}
+"""What the task contract suites open their stores with."""
+
+
+class TaskBackend(TaskStore, Backend, Protocol):
+    """A TaskStore with its lifecycle (drain, for one)."""
 
 
 @dataclass

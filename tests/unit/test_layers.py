@@ -30,13 +30,18 @@ def test_the_tree_keeps_every_contract() -> None:
     assert "0 broken" in result.stdout
 
 
-def test_a_handler_that_imports_a_backend_breaks_the_build(tmp_path: Path) -> None:
+def planted(tree: Path, module: str) -> subprocess.CompletedProcess[str]:
+    """lint-imports on a copy of the tree whose handlers/cart.py also imports ``module``."""
     for part in ("app", "handlers", "examples"):
-        shutil.copytree(Path(ROOT) / part, tmp_path / part)
-    shutil.copy(Path(ROOT) / "pyproject.toml", tmp_path)
-    handler = tmp_path / "handlers" / "cart.py"
-    handler.write_text(handler.read_text() + "\nimport app.cart.memory  # noqa: E402, F401\n")
-    result = lint_imports(tmp_path)
+        shutil.copytree(Path(ROOT) / part, tree / part)
+    shutil.copy(Path(ROOT) / "pyproject.toml", tree)
+    handler = tree / "handlers" / "cart.py"
+    handler.write_text(handler.read_text() + f"\nimport {module}  # noqa: E402, F401\n")
+    return lint_imports(tree)
+
+
+def test_a_handler_that_imports_a_backend_breaks_the_build(tmp_path: Path) -> None:
+    result = planted(tmp_path, "app.cart.memory")
     assert result.returncode == 1
     assert "Handlers know store Protocols" in result.stdout
     assert "handlers.cart -> app.cart.memory" in result.stdout
@@ -60,11 +65,6 @@ def test_every_core_module_is_kept_from_handlers() -> None:
 
 
 def test_a_handler_that_reaches_into_a_core_breaks_the_build(tmp_path: Path) -> None:
-    for part in ("app", "handlers", "examples"):
-        shutil.copytree(Path(ROOT) / part, tmp_path / part)
-    shutil.copy(Path(ROOT) / "pyproject.toml", tmp_path)
-    handler = tmp_path / "handlers" / "cart.py"
-    handler.write_text(handler.read_text() + "\nimport app.cart.stock  # noqa: E402, F401\n")
-    result = lint_imports(tmp_path)
+    result = planted(tmp_path, "app.cart.stock")
     assert result.returncode == 1
     assert "Handlers import only a domain's errors" in result.stdout
