@@ -49,6 +49,8 @@ Response = dict[str, Any] | None
 
 _ABSENT: Any = object()
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_ECHO_LIMIT = 100
+"""Longest unknown method name echoed back whole."""
 _NO_METHOD = "-"
 """The method recorded for a request object too malformed to name one."""
 
@@ -346,6 +348,8 @@ class Dispatcher:
         return InternalError(data={"correlation_id": correlation_id})
 
     def _not_found(self, name: str) -> MethodNotFound:
+        if len(name) > _ECHO_LIMIT:  # a stranger's name: echo a little, and search nothing
+            return MethodNotFound(data={"method": name[:_ECHO_LIMIT] + "…", "truncated": True})
         data: dict[str, Any] = {"method": name}
         close = difflib.get_close_matches(name, self._names, n=3, cutoff=0.8)
         if close:

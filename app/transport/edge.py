@@ -21,7 +21,7 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from multidict import istr
 
-from app.rpc.errors import InternalError, InvalidRequest, RPCError
+from app.rpc.errors import InternalError, InvalidRequest, ParseError, RPCError
 from app.transport.cors import CorsPolicy
 from app.transport.hosts import HostPolicy
 
@@ -120,6 +120,21 @@ class Edge:
         response = error_response(status, error)
         if hdrs.ALLOW in exc.headers:
             response.headers[hdrs.ALLOW] = exc.headers[hdrs.ALLOW]
+        return response
+
+    def unreadable(self, request: web.Request) -> web.Response:
+        """400 for a body that cannot be decoded as its Content-Encoding says."""
+        encoding = request.headers.get(hdrs.CONTENT_ENCODING, "")[:40]
+        error = ParseError(
+            "Bad Request: the body could not be decoded; send plain JSON, or valid gzip or "
+            "deflate with a matching Content-Encoding",
+            data={"content_encoding": encoding},
+        )
+        response = error_response(400, error)
+        # The rest of the body cannot be parsed either: drop it and the connection, or
+        # aiohttp would try to drain it after the answer and log the same error again.
+        request.content.feed_eof()
+        response.force_close()
         return response
 
     def crash(self, request: web.Request, request_id: str) -> web.Response:

@@ -77,6 +77,9 @@ def routes(
             out = await dispatcher.dispatch(body, request_id, headers, resolved.principal)
         except web.HTTPException as exc:
             response: web.StreamResponse = edge.refusal(request, exc)
+        except web.RequestPayloadError:
+            # A corrupt gzip or deflate body: the client's fault, so 400 and no traceback.
+            response = edge.unreadable(request)
         except Exception:
             response = edge.crash(request, request_id)
         else:

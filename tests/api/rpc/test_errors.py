@@ -94,3 +94,9 @@ async def test_deprecated_methods_are_logged(
         _, body = await post(client, {"jsonrpc": "2.0", "method": "probe.old", "id": 1})
     assert body["result"] == "old"
     assert any("deprecated method probe.old" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_long_unknown_method_name_is_echoed_only_in_part(client: Client) -> None:
+    err = await error(client, "x" * 5000)
+    assert err["code"] == -32601
+    assert err["data"] == {"method": "x" * 100 + "…", "truncated": True}

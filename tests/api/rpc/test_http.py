@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import logging
 from typing import Any
 
 import orjson
@@ -263,3 +265,21 @@ class TestEveryResponse:
             error["data"]["correlation_id"] in record.getMessage() and record.exc_info
             for record in caplog.records
         )
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_does_not_decode_is_a_400_without_a_traceback(
+    client: Client, encoding: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = {"Content-Type": "application/json", "Content-Encoding": encoding}
+    response = await client.post("/rpc", data=b"not compressed at all", headers=headers)
+    assert response.status == 400
+    body = await response.json()
+    assert body["id"] is None and body["error"]["code"] == -32700
+    assert body["error"]["data"] == {"content_encoding": encoding}
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    # A well-formed compressed body is read as usual.
+    packed = gzip.compress(ADD)
+    headers["Content-Encoding"] = "gzip"
+    response = await client.post("/rpc", data=packed, headers=headers)
+    assert (await response.json())["result"] == 5
