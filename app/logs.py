@@ -32,10 +32,46 @@ class _JSONFormatter(_UTCFormatter):
         return orjson.dumps(line).decode()
 
 
+class FloodFilter(logging.Filter):
+    """Lets through at most ``burst`` records of one kind (logger and message template) per
+    ``window_s``; the first record after a window that dropped some says how many.
+
+    An attacker who can make the server log (refusals, "too many open files") must not be
+    able to fill the disk: 35,711 identical lines once did.
+    """
+
+    def __init__(self, burst: int = 20, window_s: float = 10.0, kinds: int = 1024) -> None:
+        super().__init__()
+        self._burst = burst
+        self._window_s = window_s
+        self._kinds = kinds
+        self._seen: dict[tuple[str, object], list[float]] = {}
+        """Per kind: [window start, records let through, records dropped]."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.msg)
+        now = record.created
+        state = self._seen.get(key)
+        if state is None or now - state[0] >= self._window_s:
+            dropped = int(state[2]) if state else 0
+            if state is None and len(self._seen) >= self._kinds:
+                self._seen.clear()  # many kinds at once: start over rather than grow
+            self._seen[key] = [now, 1, 0]
+            if dropped:
+                record.msg = f"{record.msg} [{dropped} like it suppressed in {self._window_s:g} s]"
+            return True
+        if state[1] < self._burst:
+            state[1] += 1
+            return True
+        state[2] += 1
+        return False
+
+
 def configure(fmt: Format, level: str, stream: TextIO | None = None) -> None:
-    """Send every log record to ``stream`` (stderr) as one text or JSON line."""
+    """Send every log record to ``stream`` (stderr) as one text or JSON line, floods cut."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(_JSONFormatter() if fmt == "json" else _UTCFormatter(_TEXT_FORMAT))
+    handler.addFilter(FloodFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

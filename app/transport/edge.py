@@ -28,6 +28,8 @@ from app.transport.hosts import HostPolicy
 log = logging.getLogger("app.transport")
 
 SERVER_NAME = "rpc-hub"
+REFUSALS = frozenset({400, 403, 404, 405, 408, 413, 415, 429, 503})
+"""Statuses that mean "we said no": logged (rate-limited by the log's flood filter)."""
 X_REQUEST_ID = istr("X-Request-ID")
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 
@@ -83,7 +85,16 @@ class Edge:
     def finish(
         self, request: web.Request, response: web.StreamResponse, request_id: str
     ) -> web.StreamResponse:
-        """Add the headers every response carries."""
+        """Add the headers every response carries; log each refusal once."""
+        if response.status in REFUSALS:
+            log.info(
+                "refused %s %s: %d (request %s, client %s)",
+                request.method,
+                request.path[:100],
+                response.status,
+                request_id,
+                request.remote,
+            )
         headers = response.headers
         headers[hdrs.SERVER] = SERVER_NAME
         headers[X_REQUEST_ID] = request_id

@@ -283,3 +283,15 @@ async def test_a_body_that_does_not_decode_is_a_400_without_a_traceback(
     headers["Content-Encoding"] = "gzip"
     response = await client.post("/rpc", data=packed, headers=headers)
     assert (await response.json())["result"] == 5
+
+
+async def test_every_refusal_is_logged_with_its_request_id_and_client(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="app.transport")
+    response = await client.post("/rpc", data=b"x", headers={"Content-Type": "text/plain"})
+    assert response.status == 415
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")]
+    assert line == (
+        f"refused POST /rpc: 415 (request {response.headers['X-Request-ID']}, client 127.0.0.1)"
+    )
