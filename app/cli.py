@@ -29,7 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
     from app.server.run import serve
 
     config = _settings(args)
-    logs.configure(config.log_format, config.log_level)
+    logs.configure(config.log_format, config.log_level, floods=logs.SERVER_FLOODS)
     asyncio.run(serve(config))
     return 0
 

@@ -40,8 +40,16 @@ class FloodFilter(logging.Filter):
     able to fill the disk: 35,711 identical lines once did.
     """
 
-    def __init__(self, burst: int = 20, window_s: float = 10.0, kinds: int = 1024) -> None:
+    def __init__(
+        self,
+        loggers: tuple[str, ...] = (),
+        burst: int = 20,
+        window_s: float = 10.0,
+        kinds: int = 1024,
+    ) -> None:
         super().__init__()
+        self._loggers = loggers
+        """The loggers (and their children) whose lines strangers can cause; others pass."""
         self._burst = burst
         self._window_s = window_s
         self._kinds = kinds
@@ -49,6 +57,8 @@ class FloodFilter(logging.Filter):
         """Per kind: [window start, records let through, records dropped]."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self._loggers):
+            return True
         key = (record.name, record.msg)
         now = record.created
         state = self._seen.get(key)
@@ -67,11 +77,19 @@ class FloodFilter(logging.Filter):
         return False
 
 
-def configure(fmt: Format, level: str, stream: TextIO | None = None) -> None:
-    """Send every log record to ``stream`` (stderr) as one text or JSON line, floods cut."""
+SERVER_FLOODS = ("app.transport", "aiohttp", "asyncio")
+"""Where a server's stranger-caused lines come from: refusals, bad requests, accept errors."""
+
+
+def configure(
+    fmt: Format, level: str, stream: TextIO | None = None, floods: tuple[str, ...] = ()
+) -> None:
+    """Send every log record to ``stream`` (stderr) as one text or JSON line; lines of the
+    ``floods`` loggers are cut when one kind repeats too fast."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(_JSONFormatter() if fmt == "json" else _UTCFormatter(_TEXT_FORMAT))
-    handler.addFilter(FloodFilter())
+    if floods:
+        handler.addFilter(FloodFilter(floods))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
