@@ -65,6 +65,11 @@ class Settings:
         16, "Most items of one batch waiting on I/O at the same time."
     )
 
+    # Connections
+    keepalive_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = setting(
+        75.0, "Seconds an idle keep-alive connection stays open (nginx's default)."
+    )
+
     # Shutdown
     shutdown_timeout_s: Annotated[float, Field(ge=0)] = setting(
         8.0, "Seconds in-flight calls get to finish after SIGTERM (Docker allows 10)."

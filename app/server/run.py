@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import resource
 import signal
 
 from aiohttp import web, web_response
@@ -34,8 +35,14 @@ async def serve(settings: Settings) -> None:
     # A handler that does not read its body runs on through both, so half of ours for each
     # gives in-flight calls our whole timeout, and no more: Docker's grace period is 10 s.
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, shutdown_timeout=settings.shutdown_timeout_s / 2
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=settings.shutdown_timeout_s / 2,
+        # aiohttp's default keeps idle connections for an hour: thousands of them took every fd.
+        keepalive_timeout=settings.keepalive_s,
     )
+    _raise_fd_limit()
     await runner.setup()
     # Everything built so far (modules, the city index, the catalog) lives as long as the
     # process: move it out of the garbage collector's sight, so collections stay short.
@@ -72,3 +79,11 @@ def _log_access_mode(anonymous: frozenset[str], settings: Settings) -> None:
         log.info("calls without a key may use: %s (%s)", ", ".join(sorted(anonymous)), why)
     else:
         log.info("every call needs a key: calls without one may use nothing (%s)", why)
+
+
+def _raise_fd_limit() -> None:
+    """Raise the soft limit on open files to the hard one: each connection takes an fd."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        log.info("open files limit raised from %d to %d", soft, hard)

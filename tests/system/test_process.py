@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -112,3 +113,26 @@ async def test_json_logs_one_line_per_call() -> None:
         ("nope", "error", -32601),
     ]
     assert all(isinstance(c["duration_ms"], float) for c in calls)
+
+
+async def test_an_idle_keep_alive_connection_is_closed_after_the_timeout() -> None:
+    async with server_process("--keepalive-s", "0.5") as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        body = b'{"jsonrpc":"2.0","method":"calc.add","params":[2,3],"id":1}'
+        writer.write(
+            b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        async with asyncio.timeout(10):  # the server, not this bound, ends the wait
+            answer = await reader.read()  # to EOF: the server closes the idle connection
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'"result":5,"id":1}')
+
+
+async def test_the_open_files_limit_is_raised_to_the_hard_limit() -> None:
+    async with server_process() as server:
+        limits = await asyncio.to_thread(Path(f"/proc/{server.process.pid}/limits").read_text)
+    [line] = [line for line in limits.splitlines() if line.startswith("Max open files")]
+    soft, hard = line.split()[3:5]
+    assert soft == hard
