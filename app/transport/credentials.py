@@ -8,6 +8,7 @@ is throttled, so keys cannot be guessed at speed (bitcoind's rpcauth does the sa
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
@@ -154,6 +155,7 @@ class Credentials:
         return principal
 
 
+@functools.lru_cache(maxsize=4096)  # parsing an address costs more than the whole key check
 def _address_group(address: str | None) -> str:
     """Who is throttled together: one IPv4 address, or one IPv6 /64 (a host's usual share)."""
     if not address:
