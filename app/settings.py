@@ -64,10 +64,33 @@ class Settings:
     batch_concurrency: Annotated[int, Field(ge=1)] = setting(
         16, "Most items of one batch waiting on I/O at the same time."
     )
+    rate_limit: Annotated[float, Field(ge=0, allow_inf_nan=False)] = setting(
+        1000.0,
+        "Calls per second one key (or, without a key, one client address) may sustain; "
+        "every batch item counts, at its method's cost. Past it: -32003. 0: no limit.",
+    )
+    rate_burst: Annotated[int, Field(ge=1)] = setting(
+        2000, "Calls one caller may make at once, on top of the rate, after a pause."
+    )
+    max_inflight: Annotated[int, Field(ge=1)] = setting(
+        512,
+        "Most requests being served at once (each worker's long-poll is one); more get HTTP "
+        "503 and -32005 at once.",
+    )
 
     # Connections
     keepalive_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = setting(
         75.0, "Seconds an idle keep-alive connection stays open (nginx's default)."
+    )
+    read_timeout_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = setting(
+        15.0,
+        "Seconds a client has to send a request's headers, and again its body; "
+        "past it the connection closes (HTTP 408).",
+    )
+    max_connections: Annotated[int, Field(ge=1)] = setting(
+        10_000,
+        "Most open connections; a new one past it is closed at once. Kept below the "
+        "open-files limit, which the server raises to its hard maximum at start.",
     )
 
     # Shutdown
@@ -111,6 +134,11 @@ class Settings:
     game_max_players: Annotated[int, Field(ge=2, le=100_000)] = setting(
         1000, "Most players in one game round; later joins are refused."
     )
+    game_max_seats_per_owner: Annotated[int, Field(ge=1, le=100_000)] = setting(
+        100,
+        "Most players one caller (a key; all anonymous callers count as one) has in a game "
+        "round; more game.join gets -32006.",
+    )
     game_target_score: Annotated[int, Field(ge=1)] = setting(
         1000, "Score that wins a game round and finishes it."
     )
@@ -137,6 +165,11 @@ class Settings:
     )
     cart_max_carts: Annotated[int, Field(ge=1)] = setting(
         100000, "Most carts held at once; cart.create beyond it gets -32005."
+    )
+    cart_max_carts_per_owner: Annotated[int, Field(ge=1)] = setting(
+        1000,
+        "Most carts one caller (a key; all anonymous callers count as one) holds at once, "
+        "checked-out ones too until they expire; more cart.create gets -32006.",
     )
     cart_max_lines: Annotated[int, Field(ge=1, le=10000)] = setting(
         100, "Most different products in one cart."
@@ -177,10 +210,57 @@ class Settings:
         3600.0, "Default seconds a finished task and its result are kept."
     )
     task_max_tasks: Annotated[int, Field(ge=1)] = setting(
-        100_000, "Most tasks held at once, finished ones included; more submits are refused."
+        100_000, "Most tasks held at once, finished ones included; more submits get 5007."
     )
     task_max_payload_bytes: Annotated[int, Field(ge=64)] = setting(
-        65_536, "Largest task payload or result, in bytes of JSON."
+        65_536,
+        "Largest task payload, result or error, in bytes of JSON; larger ones get -32602.",
+    )
+    task_max_bytes: Annotated[int, Field(ge=1024 * 1024)] = setting(
+        128 * 1024 * 1024,
+        "Bytes of JSON all stored tasks' payloads, results and errors may take (each "
+        "dependency counts 128). Submits get -32005 once 3/4 of it is used (the rest is kept "
+        "for results); a result or error that does not fit gets -32005, its task still running.",
+    )
+    task_max_tasks_per_owner: Annotated[int, Field(ge=1)] = setting(
+        10_000,
+        "Most tasks one caller (a key; all anonymous callers count as one) holds at once, "
+        "finished ones too until they expire; more submits get -32006.",
+    )
+    task_max_bytes_per_owner: Annotated[int, Field(ge=65_536)] = setting(
+        32 * 1024 * 1024,
+        "Bytes of JSON (payloads, results, errors) one caller's stored tasks may take; a "
+        "submit past it gets -32006.",
+    )
+    task_pending_ttl_s: Annotated[float, Field(gt=0, le=366 * 86400, allow_inf_nan=False)] = (
+        setting(
+            7 * 86400.0,
+            "Seconds a task may wait to run, from its submit: one still blocked, scheduled or "
+            "pending then ends dead (reason pending_ttl). A later delay_s or run_at gets -32602.",
+        )
+    )
+    task_attempts_kept: Annotated[int, Field(ge=1, le=1000)] = setting(
+        5,
+        "Newest attempts a task view lists; older ones are dropped (attempt still counts all).",
+    )
+    task_cache_max_entries: Annotated[int, Field(ge=1)] = setting(
+        10_000,
+        "Most results in the result cache (cache_ttl_s); the oldest are forgotten first, so "
+        "a later submit runs instead of being answered from the cache.",
+    )
+    task_cache_max_bytes: Annotated[int, Field(ge=65_536)] = setting(
+        32 * 1024 * 1024,
+        "Bytes of JSON the result cache's results may take; the oldest are forgotten first.",
+    )
+    worker_max_workers: Annotated[int, Field(ge=1)] = setting(
+        1000,
+        "Most workers registered at once; past it the oldest offline worker is forgotten, "
+        "or, with none, workers.register gets -32005.",
+    )
+    worker_max_workers_per_owner: Annotated[int, Field(ge=1)] = setting(
+        100,
+        "Most workers one caller (a key; all anonymous callers count as one) registers; past "
+        "it its oldest offline worker is forgotten, or, with none, workers.register gets -32006.",
     )
 
 

@@ -63,6 +63,8 @@ _STANDARD: tuple[type[RPCError], ...] = (
 
 
 _RETRYABLE = (aiohttp.ClientConnectionError, asyncio.TimeoutError)
+_LONGEST_WAIT_S = 30.0
+"""The longest Retry-After the client honours before it tries again anyway."""
 
 
 class Client:
@@ -188,18 +190,36 @@ class Client:
                     self.url, data=data, headers=self._headers
                 ) as response:
                     raw = await response.read()
-                    break
+                    wait = _retry_after(response)
             except _RETRYABLE:
                 if not retry or attempt >= self._retries:
                     raise
                 await asyncio.sleep(self._backoff_s * 2**attempt * random.uniform(0.5, 1.5))  # noqa: S311
                 attempt += 1
+                continue
+            # Refused whole, before any call ran (rate limited, or shedding load): the server
+            # says when to come back, and nothing happened, so any call may be sent again.
+            if wait is None or attempt >= self._retries:
+                break
+            await asyncio.sleep(wait)
+            attempt += 1
         if response.status == 204:
             return None
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise TransportError(response.status, raw) from None
+
+
+def _retry_after(response: aiohttp.ClientResponse) -> float | None:
+    """Seconds to wait before sending a request refused whole with 429 or 503 again."""
+    if response.status not in (429, 503):
+        return None
+    try:
+        seconds = float(response.headers.get("Retry-After", "1"))
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), _LONGEST_WAIT_S)
 
 
 class Batch:

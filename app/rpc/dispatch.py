@@ -8,7 +8,11 @@ little else.
 
 Handlers are stepped eagerly (see ``eager.py``): only one that actually suspends is given a
 timeout. In a batch, the items after the first one that suspends each run in a task of
-their own, at most ``batch_concurrency`` at once, and answers keep the request order.
+their own, at most ``batch_concurrency`` at once, and answers keep the request order. A
+batch whose items all finish inline yields the loop every ``_TURN_S``, so a batch of heavy
+calls delays other requests by one turn, not by the whole batch.
+
+Every call is charged to its caller's rate limit before any of them runs (see meter.py).
 
 Responses are serialized in one ``orjson.dumps``; only if that fails (a result JSON cannot
 carry) are the answers encoded one by one to find and replace the culprits.
@@ -27,6 +31,7 @@ from time import perf_counter
 from types import MappingProxyType
 from typing import Any
 
+from app.limits.store import RateLimitStore
 from app.rpc.access import ANONYMOUS, Principal
 from app.rpc.codec import decode, deeper_than, encode
 from app.rpc.context import CallContext
@@ -40,6 +45,7 @@ from app.rpc.errors import (
     RPCError,
     TooDeeplyNested,
 )
+from app.rpc.meter import Meter
 from app.rpc.registry import Entry, Registry
 
 log = logging.getLogger("app.rpc")
@@ -51,6 +57,8 @@ _ABSENT: Any = object()
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _ECHO_LIMIT = 100
 """Longest unknown method name echoed back whole."""
+_TURN_S = 0.002
+"""How long a batch runs its items inline before it lets other requests have the loop."""
 _NO_METHOD = "-"
 """The method recorded for a request object too malformed to name one."""
 
@@ -107,6 +115,7 @@ class _Request:
     headers: Mapping[str, str]
     principal: Principal
     records: list[CallRecord]
+    rate_key: str
 
 
 @dataclass(slots=True)
@@ -131,6 +140,12 @@ class Dispatcher:
         self._names = registry.names
         self._params_depth = limits.max_depth - 1
         self._targets = {entry.name: self._target(entry, resources) for entry in registry}
+        limiter = resources.get(RateLimitStore)
+        self._meter = (
+            Meter(limiter, {entry.name: entry.declared.cost for entry in registry})
+            if isinstance(limiter, RateLimitStore) and limiter.rate
+            else None
+        )
 
     def _target(self, entry: Entry, resources: Mapping[type, object]) -> _Target:
         kinds = list(entry.binder.injected.values())
@@ -151,12 +166,17 @@ class Dispatcher:
         request_id: str,
         headers: Mapping[str, str] = _NO_HEADERS,
         principal: Principal = ANONYMOUS,
+        rate_key: str | None = None,
     ) -> bytes | None:
         """Answer one request body; None means "send nothing" (notifications only).
 
-        ``headers`` and ``principal`` reach handlers that ask for a CallContext.
+        ``headers`` and ``principal`` reach handlers that ask for a CallContext. Every call
+        is charged to ``rate_key`` (default: the principal's id); raise ``Throttled`` if
+        none of them fits.
         """
-        request = _Request(request_id, headers, principal, [])
+        request = _Request(request_id, headers, principal, [], rate_key or principal.id)
+        if self._meter is not None:
+            await self._meter.precheck(request.rate_key, len(body))
         started = perf_counter()
         try:
             doc = decode(body, self._limits.max_depth)
@@ -164,8 +184,10 @@ class Dispatcher:
             response: Any = self._refuse(None, exc, started, request)
         else:
             if type(doc) is list:
-                response = await self._batch(doc, started, request)
+                response = await self._batch(doc, started, request, len(body))
             else:
+                if self._meter is not None:
+                    await self._meter.charge(request.rate_key, [doc], len(body))
                 response = self._start(doc, started, request)
                 if isinstance(response, _Waiting):
                     response = await self._finish(response, request)
@@ -173,22 +195,37 @@ class Dispatcher:
         self._on_calls(request_id, request.records)
         return out
 
-    async def _batch(self, docs: list[Any], started: float, request: _Request) -> Any:
+    async def _batch(self, docs: list[Any], started: float, request: _Request, size: int) -> Any:
         if not docs:
             error = _invalid("a batch must hold at least one request")
             return self._refuse(None, error, started, request)
         if len(docs) > self._limits.max_batch:
             error = BatchTooLarge(data={"limit": self._limits.max_batch, "received": len(docs)})
             return self._refuse(None, error, started, request)
+        refusal: RPCError | None = None
+        refused: list[Any] = []
+        if self._meter is not None:
+            allowed, refusal = await self._meter.charge(request.rate_key, docs, size)
+            docs, refused = docs[:allowed], docs[allowed:]
         responses: list[dict[str, Any]] = []  # notifications get no answer
+        turn_ends = perf_counter() + _TURN_S
         for index, doc in enumerate(docs):
-            response = self._start(doc, perf_counter(), request)
+            started = perf_counter()
+            if started > turn_ends:  # this batch has held the loop long enough: let others in
+                await asyncio.sleep(0)
+                started = perf_counter()
+                turn_ends = started + _TURN_S
+            response = self._start(doc, started, request)
             if isinstance(response, _Waiting):
                 rest = await self._finish_batch(response, docs[index + 1 :], request)
                 responses += [answer for answer in rest if answer is not None]
                 break
             if response is not None:
                 responses.append(response)
+        for doc in refused:  # past the caller's allowance: answered, never run
+            answer = self._start(doc, perf_counter(), request, refusal)
+            if isinstance(answer, dict):
+                responses.append(answer)
         return responses or None
 
     async def _finish_batch(
@@ -222,8 +259,13 @@ class Dispatcher:
                 return await self._finish(response, request)
             return response
 
-    def _start(self, doc: Any, started: float, request: _Request) -> Response | _Waiting:
-        """Validate and begin one call; answer it here unless its handler suspends."""
+    def _start(
+        self, doc: Any, started: float, request: _Request, refusal: RPCError | None = None
+    ) -> Response | _Waiting:
+        """Validate and begin one call; answer it here unless its handler suspends.
+
+        With ``refusal``, a valid call is answered with that error instead of running.
+        """
         if type(doc) is not dict:
             error = _invalid("expected a JSON-RPC request object")
             return self._refuse(None, error, started, request)
@@ -249,6 +291,8 @@ class Dispatcher:
         call = CallRecord(name, started, id_, notification)
         target = self._targets.get(name)
         try:
+            if refusal is not None:
+                raise refusal
             if target is None:
                 raise self._not_found(name)
             if target.scope is not None:

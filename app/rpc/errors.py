@@ -115,6 +115,14 @@ class Overloaded(ServerError):
     message = "Server overloaded"
 
 
+class QuotaExceeded(ServerError):
+    """The caller already holds as many of something (carts, tasks, seats) as one caller may;
+    ``data`` names the ``resource`` and its ``limit``. Shared caps stay -32005."""
+
+    code = -32006
+    message = "Quota exceeded"
+
+
 class DomainError(RPCError):
     """Base of application errors. Concrete subclasses set ``code`` (outside -32768..-32000)."""
 

@@ -52,6 +52,9 @@ class Method:
     scope: str | None = None
     """What a caller must hold to call it (such as ``"cart:admin"``); the engine checks it
     before the handler runs. None: the namespace's scope."""
+    cost: int = 1
+    """Rate-limit units one call takes: more for work that costs the server more (a fuzzy
+    search), so a batch of them drains a caller's allowance faster."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,9 @@ def _method(entry: Entry, params: dict[str, Any], result: dict[str, Any]) -> dic
     if declared.redact_values:
         # Tells clients such as the browser console not to keep its requests around.
         method["x-sensitive"] = True
+    if declared.cost != 1:
+        # Rate-limit units per call, so clients can pace themselves (the default is 1).
+        method["x-cost"] = declared.cost
     return method
 
 

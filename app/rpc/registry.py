@@ -101,6 +101,8 @@ class Registry:
             raise RegistryError(f"method {name!r} is not namespace.snake_case")
         if name in self._entries:
             raise RegistryError(f"method {name!r} is declared twice")
+        if type(method.cost) is not int or method.cost < 1:
+            raise RegistryError(f"{name}: cost must be a whole number of at least 1")
         if not inspect.iscoroutinefunction(method.func):
             raise RegistryError(f"{name}: handlers must be `async def`")
         for error in method.errors:

@@ -14,9 +14,17 @@ from app.plugins import Plugin, load_plugins
 from app.rpc import openrpc
 from app.rpc.dispatch import CallRecord, Dispatcher, Limits
 from app.rpc.registry import Registry
-from app.server.builtin import BUILTIN
+from app.server.builtin import BUILTIN, ENGINE
 from app.server.call_log import CallLog
-from app.server.keys import CREDENTIALS, DISPATCHER, OPENRPC_JSON, REGISTRY, SETTINGS, STORES
+from app.server.keys import (
+    CREDENTIALS,
+    DISPATCHER,
+    EDGE,
+    OPENRPC_JSON,
+    REGISTRY,
+    SETTINGS,
+    STORES,
+)
 from app.server.lifecycle import Stores
 from app.settings import Settings
 from app.stores import StoreContext
@@ -66,6 +74,7 @@ def create_app(
     """
     if plugins is None:
         plugins = served_plugins(settings)
+    plugins = [ENGINE, *plugins]
     registry, document = build_api(settings, plugins)
     stores = Stores(plugins, StoreContext(settings, clock or SystemClock()))
     cors = CorsPolicy.from_origins(settings.cors_origins)
@@ -96,11 +105,18 @@ def create_app(
     if call_log is not None:
         app.on_cleanup.append(_flusher(call_log))
     edge = Edge(
-        cors, settings.max_body_bytes, HostPolicy(settings.allowed_hosts, settings.host, cors)
+        cors,
+        settings.max_body_bytes,
+        HostPolicy(settings.allowed_hosts, settings.host, cors),
+        settings.read_timeout_s,
     )
+    app[EDGE] = edge
     credentials = Credentials(settings, registry.scopes)
     app[CREDENTIALS] = credentials
-    app.add_routes(http.routes(edge, dispatcher, credentials, stores, cors, openrpc_json))
+    admission = http.Admission(settings.max_inflight)
+    app.add_routes(
+        http.routes(edge, dispatcher, credentials, stores, cors, openrpc_json, admission)
+    )
     return app
 
 

@@ -9,12 +9,17 @@ from app.cart.memory import MemoryCartStore
 from app.cart.store import CartStore
 from app.game.memory import MemoryGameStore
 from app.game.store import GameStore
+from app.limits.memory import MemoryRateLimitStore
+from app.limits.store import RateLimitStore
 from app.plugins import Plugin, Provider
 from app.tasks.memory import MemoryTaskStore
 from app.tasks.store import TaskStore
 from app.weather.memory import MemoryWeatherStore
 from app.weather.store import WeatherStore
 from handlers import NAMESPACES
+
+ENGINE = Plugin([], stores=[Provider(RateLimitStore, memory=MemoryRateLimitStore)])
+"""What the server itself keeps, whatever it serves: every caller's rate limit."""
 
 BUILTIN = Plugin(
     NAMESPACES,

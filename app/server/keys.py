@@ -9,6 +9,7 @@ from app.rpc.registry import Registry
 from app.server.lifecycle import Stores
 from app.settings import Settings
 from app.transport.credentials import Credentials
+from app.transport.edge import Edge
 
 SETTINGS = web.AppKey("settings", Settings)
 REGISTRY = web.AppKey("registry", Registry)
@@ -17,3 +18,5 @@ OPENRPC_JSON = web.AppKey("openrpc_json", bytes)
 STORES = web.AppKey("stores", Stores)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 CREDENTIALS = web.AppKey("credentials", Credentials)
+EDGE = web.AppKey("edge", Edge)
+"""What every response passes through, with its count of refusals."""

@@ -126,6 +126,13 @@ class Credentials:
             return Resolved(_refused(limited), failed=True)
         return self._failure(group, principal)
 
+    def rate_key(self, principal: Principal, address: str | None) -> str:
+        """Whom a request's calls are charged to: its key, or without one its client address
+        (so strangers without keys do not share, nor drain, one allowance)."""
+        if principal is self.anonymous or principal.refusal is not None:
+            return "address:" + _address_group(address)
+        return principal.id
+
     def _failure(self, group: str, principal: Principal) -> Resolved:
         self._throttle.failed(group)
         return Resolved(principal, failed=True)

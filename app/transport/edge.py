@@ -9,8 +9,10 @@ instead (``Edge.wrap``), and POST /rpc calls the same pieces inline.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import logging
+import math
 import re
 import secrets
 import uuid
@@ -21,7 +23,8 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from multidict import istr
 
-from app.rpc.errors import InternalError, InvalidRequest, ParseError, RPCError
+from app.rpc.errors import InternalError, InvalidRequest, Overloaded, ParseError, RPCError
+from app.rpc.meter import Throttled
 from app.transport.cors import CorsPolicy
 from app.transport.hosts import HostPolicy
 
@@ -43,11 +46,28 @@ class Refused(web.HTTPForbidden):
         self.data = data
 
 
+class Shed(web.HTTPServiceUnavailable):
+    """A 503 sent before any work: the server already serves as many requests as it may."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(headers={hdrs.RETRY_AFTER: "1"})
+        self.limit = limit
+
+
 class Edge:
-    def __init__(self, cors: CorsPolicy, max_body_bytes: int, hosts: HostPolicy) -> None:
+    def __init__(
+        self,
+        cors: CorsPolicy,
+        max_body_bytes: int,
+        hosts: HostPolicy,
+        read_timeout_s: float = 15.0,
+    ) -> None:
         self._cors = cors if cors.origins or cors.any_origin else None
         self._max_body_bytes = max_body_bytes
         self._hosts = hosts
+        self.read_timeout_s = read_timeout_s
+        self.refused: collections.Counter[int] = collections.Counter()
+        """Refusals by HTTP status, for the operator (and the metrics)."""
         self._prefix = secrets.token_hex(6)
         self._counter = itertools.count(1)
 
@@ -87,6 +107,7 @@ class Edge:
     ) -> web.StreamResponse:
         """Add the headers every response carries; log each refusal once."""
         if response.status in REFUSALS:
+            self.refused[response.status] += 1
             log.info(
                 "refused %s %s: %d (request %s, client %s)",
                 request.method,
@@ -111,8 +132,19 @@ class Edge:
         """The JSON-RPC error body for an HTTP-level refusal, with a message saying what to do."""
         status = exc.status
         data: dict[str, Any] | None = None
+        error_type: type[RPCError] = InternalError if status >= 500 else InvalidRequest
         if isinstance(exc, Refused):
             message, data = exc.message, exc.data
+        elif isinstance(exc, Shed):
+            message = "Server overloaded: too many requests in flight; retry after Retry-After"
+            data = {"limit": exc.limit, "retry_after_s": 1}
+            error_type = Overloaded
+        elif status == 408:
+            message = (
+                f"Request Timeout: the body did not arrive within {self.read_timeout_s} s; "
+                "send it at once"
+            )
+            data = {"timeout_s": self.read_timeout_s}
         elif status == 404:
             message = "Not Found: JSON-RPC is served at POST /rpc"
         elif status == 405:
@@ -127,10 +159,18 @@ class Edge:
             data = {"received": request.headers.get(hdrs.CONTENT_TYPE)}
         else:
             message = exc.reason
-        error: RPCError = (InternalError if status >= 500 else InvalidRequest)(message, data=data)
-        response = error_response(status, error)
-        if hdrs.ALLOW in exc.headers:
-            response.headers[hdrs.ALLOW] = exc.headers[hdrs.ALLOW]
+        response = error_response(status, error_type(message, data=data))
+        for header in (hdrs.ALLOW, hdrs.RETRY_AFTER):
+            if header in exc.headers:
+                response.headers[header] = exc.headers[header]
+        if status == 408:
+            response.force_close()  # the rest of the body may still come: not on this connection
+        return response
+
+    def throttled(self, exc: Throttled) -> web.Response:
+        """429 for a request none of whose calls fits its caller's rate limit."""
+        response = error_response(429, exc.error)
+        response.headers[hdrs.RETRY_AFTER] = str(max(1, math.ceil(exc.retry_after_s)))
         return response
 
     def unreadable(self, request: web.Request) -> web.Response:

@@ -13,9 +13,10 @@ from typing import Protocol
 from aiohttp import hdrs, web
 
 from app.rpc.dispatch import Dispatcher
+from app.rpc.meter import Throttled
 from app.transport.cors import PREFLIGHT_HEADERS, CorsPolicy
 from app.transport.credentials import Credentials
-from app.transport.edge import Edge
+from app.transport.edge import Edge, Shed
 
 JSON_MEDIA_TYPES = frozenset(
     {"application/json", "application/json-rpc", "application/jsonrequest"}
@@ -39,6 +40,14 @@ CONSOLE_HEADERS = {
 RPC_METHODS = "POST, OPTIONS"
 
 
+class Admission:
+    """How many requests are being served, and how many may be: past it, shed at once."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.inflight = 0
+
+
 class Readiness(Protocol):
     """What /readyz reports: the stores are open, and the server is not shutting down."""
 
@@ -56,12 +65,16 @@ def routes(
     readiness: Readiness,
     cors: CorsPolicy,
     openrpc_json: bytes,
+    admission: Admission,
 ) -> list[web.RouteDef]:
     """Every route of the server, in match order; unknown paths and methods get JSON errors."""
 
     async def rpc(request: web.Request) -> web.StreamResponse:
         """JSON-RPC 2.0: one request, a notification or a batch (the hot path, edge inlined)."""
         request_id = edge.request_id(request)
+        if admission.inflight >= admission.limit:
+            return edge.finish(request, edge.refusal(request, Shed(admission.limit)), request_id)
+        admission.inflight += 1
         try:
             cross_site = edge.guard(request, check_origin=True)
             if (
@@ -70,13 +83,19 @@ def routes(
             ):
                 raise web.HTTPUnsupportedMediaType()
             headers = request.headers
-            resolved = credentials.resolve(headers, request.remote, cross_site=cross_site)
+            address = request.remote
+            resolved = credentials.resolve(headers, address, cross_site=cross_site)
             if resolved.failed and credentials.delay_s:
                 await asyncio.sleep(credentials.delay_s)  # slows guessing; costs no thread
-            body = await request.read()
-            out = await dispatcher.dispatch(body, request_id, headers, resolved.principal)
+            body = await _read(request, edge.read_timeout_s)
+            principal = resolved.principal
+            out = await dispatcher.dispatch(
+                body, request_id, headers, principal, credentials.rate_key(principal, address)
+            )
         except web.HTTPException as exc:
             response: web.StreamResponse = edge.refusal(request, exc)
+        except Throttled as exc:
+            response = edge.throttled(exc)
         except web.RequestPayloadError:
             # A corrupt gzip or deflate body: the client's fault, so 400 and no traceback.
             response = edge.unreadable(request)
@@ -87,6 +106,8 @@ def routes(
                 response = web.Response(status=204)
             else:
                 response = web.Response(body=out, content_type="application/json")
+        finally:
+            admission.inflight -= 1
         return edge.finish(request, response, request_id)
 
     async def rpc_preflight(request: web.Request) -> web.Response:
@@ -146,3 +167,14 @@ def routes(
         web.get("/static/{name}", wrap(static)),
         web.route(hdrs.METH_ANY, "/{path:.*}", wrap(not_found)),
     ]
+
+
+async def _read(request: web.Request, timeout_s: float) -> bytes:
+    """The whole body, or 408 if the client takes longer than ``timeout_s`` to send it."""
+    if request.content.is_eof():  # usually all there already: no timer to arm
+        return await request.read()
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await request.read()
+    except TimeoutError:
+        raise web.HTTPRequestTimeout() from None

@@ -6,6 +6,8 @@ Also loadable by a real server process as a plugin: ``--plugins tests.helpers.pr
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 from app.rpc.context import CallContext
@@ -23,7 +25,11 @@ class Probe:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.cancelled = 0
+        self.spun: list[str] = []
         self.active = 0
+        self.changed = asyncio.Event()
+        """Set whenever a slow or spinning call starts, ends or is cancelled."""
         self.max_active = 0
         self.gate = asyncio.Event()
         self.gate_at = 0
@@ -45,6 +51,9 @@ class Probe:
                 Method(self.old, deprecated=True),
                 Method(self.wait_active),
                 Method(self.admin, scope="admin"),
+                Method(self.dear, cost=5),
+                Method(self.stats),
+                Method(self.spin),
             ],
         )
 
@@ -69,17 +78,47 @@ class Probe:
         async with self.activity:
             self.active += 1
             self.activity.notify_all()
+        self.changed.set()
         try:
             await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
         finally:
             self.active -= 1
+            self.changed.set()
         return "done"
+
+    async def until(self, condition: Callable[[], object], timeout_s: float = 10) -> None:
+        """Wait (in the test) until ``condition()`` holds, re-checked at every change."""
+        async with asyncio.timeout(timeout_s):
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()
 
     async def wait_active(self, n: int) -> int:
         """Return once ``n`` slow calls are in flight."""
         async with self.activity:
             await self.activity.wait_for(lambda: self.active >= n)
         return self.active
+
+    async def spin(self, label: str, ms: float) -> str:
+        """Hold the event loop for ``ms`` milliseconds of work, as a CPU-heavy call does."""
+        ends = time.perf_counter() + ms / 1000
+        while time.perf_counter() < ends:
+            pass
+        self.spun.append(label)
+        self.changed.set()
+        return label
+
+    async def stats(self) -> dict[str, int]:
+        """What happened so far: calls counted, slow calls active and cancelled."""
+        return {"calls": self.calls, "active": self.active, "cancelled": self.cancelled}
+
+    async def dear(self) -> int:
+        """Count calls, each costing five rate-limit units."""
+        self.calls += 1
+        return self.calls
 
     async def hang(self) -> None:
         """Never finish."""

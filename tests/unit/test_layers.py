@@ -47,7 +47,7 @@ def test_a_handler_that_imports_a_backend_breaks_the_build(tmp_path: Path) -> No
     assert "handlers.cart -> app.cart.memory" in result.stdout
 
 
-DOMAINS = ("cart", "game", "tasks", "weather")
+DOMAINS = ("cart", "game", "limits", "tasks", "weather")
 SURFACE = {"__init__", "errors", "models", "store", "memory"}
 
 

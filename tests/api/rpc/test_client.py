@@ -11,7 +11,7 @@ from aiohttp import web
 
 from app.client import Client, RemoteError, TransportError
 from app.plugins import Plugin
-from app.rpc.errors import InvalidParams, InvalidRequest, MethodNotFound
+from app.rpc.errors import InvalidParams, InvalidRequest, MethodNotFound, RPCError
 from app.server import create_app
 from app.server.builtin import BUILTIN
 from app.settings import Settings
@@ -193,3 +193,34 @@ async def test_non_finite_numbers_are_refused_not_sent_as_null(remote: Client, b
         await remote.call("probe.echo", bad)
     with pytest.raises(ValueError, match="no NaN or infinity"):
         await remote.notify("probe.echo", value=bad)
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, -32003), (503, -32005)])
+async def test_a_request_refused_whole_is_sent_again_after_retry_after(
+    aiohttp_server: Any, url: str, status: int, code: int
+) -> None:
+    """Nothing ran, so even a call not known to be idempotent is safe to send again."""
+    refusals: list[int] = []
+
+    async def busy(request: web.Request) -> web.Response:
+        if len(refusals) < 2:
+            refusals.append(1)
+            body = {"jsonrpc": "2.0", "error": {"code": code, "message": "busy"}, "id": None}
+            return web.json_response(body, status=status, headers={"Retry-After": "0"})
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, data=await request.read(), headers=request.headers) as upstream,
+        ):
+            return web.Response(body=await upstream.read(), content_type="application/json")
+
+    proxy = web.Application()
+    proxy.router.add_post("/rpc", busy)
+    server = await aiohttp_server(proxy)
+    async with Client(f"http://127.0.0.1:{server.port}/rpc") as remote:
+        assert await remote.call("calc.add", 1, 2) == 3
+    assert len(refusals) == 2
+    refusals.clear()
+    async with Client(f"http://127.0.0.1:{server.port}/rpc", retries=1) as remote:
+        with pytest.raises(RPCError) as refused:
+            await remote.call("calc.add", 1, 2)
+    assert refused.value.code == code
