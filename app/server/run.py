@@ -17,11 +17,14 @@ from aiohttp import web, web_response
 
 from app import __version__
 from app.server.app import create_app
-from app.server.keys import CREDENTIALS, STORES
+from app.server.keys import CREDENTIALS, EDGE, STORES
+from app.server.listener import GuardedSite
 from app.settings import Settings
 from app.transport.edge import SERVER_NAME
 
 log = logging.getLogger("app.server")
+
+_FD_RESERVE = 64
 
 
 async def serve(settings: Settings) -> None:
@@ -36,19 +39,27 @@ async def serve(settings: Settings) -> None:
     # gives in-flight calls our whole timeout, and no more: Docker's grace period is 10 s.
     runner = web.AppRunner(
         app,
-        access_log=None,
         handle_signals=False,
         shutdown_timeout=settings.shutdown_timeout_s / 2,
-        # aiohttp's default keeps idle connections for an hour: thousands of them took every fd.
-        keepalive_timeout=settings.keepalive_s,
+        # A client that hangs up no longer wants its answer: stop working on it.
+        handler_cancellation=True,
     )
-    _raise_fd_limit()
+    max_connections = _connection_cap(settings.max_connections, _raise_fd_limit())
     await runner.setup()
     # Everything built so far (modules, the city index, the catalog) lives as long as the
     # process: move it out of the garbage collector's sight, so collections stay short.
     gc.freeze()
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = GuardedSite(
+            runner,
+            settings.host,
+            settings.port,
+            max_connections=max_connections,
+            read_timeout_s=settings.read_timeout_s,
+            # aiohttp's default keeps idle connections for an hour: thousands took every fd.
+            keepalive_s=settings.keepalive_s,
+            refused=app[EDGE].refused,
+        )
         await site.start()
         host, port = runner.addresses[0][:2]
         _log_access_mode(app[CREDENTIALS].anonymous.scopes, settings)
@@ -65,6 +76,10 @@ async def serve(settings: Settings) -> None:
             await asyncio.sleep(settings.drain_delay_s)
     finally:
         await runner.cleanup()
+    refused = app[EDGE].refused
+    if refused:
+        counts = ", ".join(f"{count} × {status}" for status, count in sorted(refused.items()))
+        log.info("refused since start: %s", counts)
     log.info("stopped")
 
 
@@ -81,9 +96,30 @@ def _log_access_mode(anonymous: frozenset[str], settings: Settings) -> None:
         log.info("every call needs a key: calls without one may use nothing (%s)", why)
 
 
-def _raise_fd_limit() -> None:
-    """Raise the soft limit on open files to the hard one: each connection takes an fd."""
+def _raise_fd_limit() -> int:
+    """Raise the soft limit on open files to the hard one (each connection takes an fd);
+    return the limit now in force."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):  # an unlimited hard limit cannot be the soft one
+            return soft
         log.info("open files limit raised from %d to %d", soft, hard)
+        return hard
+    return soft
+
+
+def _connection_cap(wanted: int, fd_limit: int) -> int:
+    """``wanted``, or less if the fd limit would run out first: some fds stay for files,
+    the stores and the answer that turns a connection away."""
+    cap = max(1, fd_limit - _FD_RESERVE)
+    if fd_limit == resource.RLIM_INFINITY or wanted <= cap:
+        return wanted
+    log.warning(
+        "RPC_MAX_CONNECTIONS lowered from %d to %d: the open files limit is %d",
+        wanted,
+        cap,
+        fd_limit,
+    )
+    return cap

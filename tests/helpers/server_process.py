@@ -22,17 +22,37 @@ class ServerProcess:
     process: asyncio.subprocess.Process
     port: int
     log: list[str] = field(default_factory=list)
+    """Every line the server has logged so far (read as it comes, so the pipe never fills
+    and blocks a busy server)."""
+    _logged: asyncio.Event = field(default_factory=asyncio.Event)
+    _reader: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def stopped(self) -> int:
-        """Wait for the process to exit (collecting its log) and return its exit status."""
+    def read_log(self) -> None:
+        """Start reading the server's log in the background."""
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
         assert self.process.stderr is not None
+        async for line in self.process.stderr:
+            self.log.append(line.decode())
+            self._logged.set()
+
+    async def logged(self, text: str, times: int = 1, timeout_s: float = 10) -> None:
+        """Wait until ``text`` is in ``times`` lines of the log."""
+        async with asyncio.timeout(timeout_s):
+            while sum(text in line for line in self.log) < times:
+                self._logged.clear()
+                await self._logged.wait()
+
+    async def stopped(self) -> int:
+        """Wait for the process to exit (and its log to be read) and return its exit status."""
         async with asyncio.timeout(30):
-            async for line in self.process.stderr:
-                self.log.append(line.decode())
+            if self._reader is not None:
+                await self._reader
             return await self.process.wait()
 
 
@@ -60,7 +80,9 @@ async def server_process(
                 log.append(line)
                 if not line:
                     raise RuntimeError("server exited before listening:\n" + "".join(log))
-        yield ServerProcess(process, int(match.group(1)), log)
+        server = ServerProcess(process, int(match.group(1)), log)
+        server.read_log()
+        yield server
     finally:
         if process.returncode is None:
             process.kill()
