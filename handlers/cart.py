@@ -72,7 +72,9 @@ async def create(carts: CartStore, ctx: CallContext) -> Cart:
     """Start an empty cart; its ``cart_id`` is what every other cart method takes.
 
     Made with a key, the cart is that key's alone; made anonymously, anyone with the id may
-    use it.
+    use it. A caller holding its most carts (checked-out ones too, until they expire; all
+    anonymous callers count as one) gets -32006 with ``resource``, ``limit`` and ``held``;
+    -32005 means the server holds its most carts in all.
     """
     return await carts.create_cart(ctx.principal)
 

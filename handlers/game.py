@@ -33,18 +33,21 @@ from app.game.models import (
     Standing,
 )
 from app.game.store import GameStore
+from app.rpc.context import CallContext
 from app.rpc.namespace import Method, Namespace
 from handlers.examples import game as examples
 
 
-async def join(game: GameStore, name: PlayerName) -> Joined:
+async def join(game: GameStore, ctx: CallContext, name: PlayerName) -> Joined:
     """Join the current round under a name, and get your secret player token.
 
     The token is shown only this once: send it with every move. The round starts playing once
     enough players have joined; players may also join while it plays. While a finished
     round's result is up, a join is refused with ``retry_after_s``: the wait for the next one.
+    A caller with its most players in the round (all anonymous callers count as one) gets
+    -32006 with ``resource``, ``limit`` and ``held``, until the next round.
     """
-    return await game.join(name)
+    return await game.join(ctx.principal, name)
 
 
 async def move(

@@ -1,8 +1,10 @@
 """Carts: who wants what, before checkout, and whom each cart belongs to.
 
 Carts live in memory with limits on every size: each idle cart expires after a time to
-live, at most ``max_carts`` exist at once, each holds at most ``max_lines`` products and at
-most ``MAX_QUANTITY`` of each. Carts are kept in the order they were last touched, so expired
+live, at most ``max_carts`` exist at once, at most ``max_carts_per_owner`` of them made by
+one caller, each holds at most ``max_lines`` products and at most ``MAX_QUANTITY`` of each.
+A checked-out cart is still held (``cart.get`` reads it) until it expires, so it counts
+against both caps until then. Carts are kept in the order they were last touched, so expired
 ones are always at the front and sweeping them costs nothing while none have expired.
 
 Each cart records its owner (see owners.py), and every lookup goes through ``get``, which
@@ -15,7 +17,7 @@ lines are frozen) rather than edit it, so a shallow copy is a snapshot.
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from datetime import UTC, datetime
 
 from app.cart.errors import CartClosed, CartLimitExceeded, CartNotFound
@@ -24,7 +26,7 @@ from app.cart.money import ZERO
 from app.cart.owners import Owner, may_use, owner_of
 from app.clock import Clock
 from app.rpc.access import Principal
-from app.rpc.errors import Overloaded
+from app.rpc.errors import Overloaded, QuotaExceeded
 
 CART_ID_BYTES = 16
 """128 random bits per cart id: unguessable, so an anonymous cart's id can be its credential."""
@@ -34,14 +36,25 @@ class Carts:
     """Every live cart, by id, with expiry and size limits."""
 
     def __init__(
-        self, clock: Clock, currency: str, *, ttl_s: float, max_carts: int, max_lines: int
+        self,
+        clock: Clock,
+        currency: str,
+        *,
+        ttl_s: float,
+        max_carts: int,
+        max_carts_per_owner: int,
+        max_lines: int,
     ) -> None:
         self._clock = clock
         self.currency = currency
         self.ttl_s = ttl_s
         self.max_carts = max_carts
+        self.max_carts_per_owner = max_carts_per_owner
         self.max_lines = max_lines
-        self._carts: dict[str, tuple[Cart, Owner]] = {}
+        # Each cart, whom it belongs to, and the principal id that made it: the quota's key,
+        # which is "anonymous" for an anonymous cart whose owner is None.
+        self._carts: dict[str, tuple[Cart, Owner, str]] = {}
+        self._held: Counter[str] = Counter()
         # When each cart expires, least recently touched first. Kept as the clock's float,
         # not the cart's datetime, so expiry is exact to the clock.
         self._deadlines: OrderedDict[str, float] = OrderedDict()
@@ -50,9 +63,19 @@ class Carts:
         return len(self._carts)
 
     def create(self, caller: Principal) -> Cart:
-        """A new, empty cart of ``caller``'s; ``Overloaded`` if ``max_carts`` carts are live."""
+        """A new, empty cart of ``caller``'s.
+
+        ``QuotaExceeded`` if ``caller`` holds ``max_carts_per_owner`` live carts (admin too),
+        else ``Overloaded`` if ``max_carts`` carts are live.
+        """
         now = self._clock.time()
         self._sweep(now)
+        held = self._held[caller.id]
+        # The caller's own quota first: it is the refusal the caller can do something about.
+        if held >= self.max_carts_per_owner:
+            raise QuotaExceeded(
+                data={"resource": "carts", "limit": self.max_carts_per_owner, "held": held}
+            )
         if len(self._carts) >= self.max_carts:
             raise Overloaded(data={"reason": "too many open carts; try again later"})
         cart_id = secrets.token_urlsafe(CART_ID_BYTES)
@@ -66,7 +89,8 @@ class Carts:
             order_id=None,
             expires_at=self._touch(cart_id, now),
         )
-        self._carts[cart_id] = (cart, owner_of(caller))
+        self._carts[cart_id] = (cart, owner_of(caller), caller.id)
+        self._held[caller.id] += 1
         return cart
 
     def get(self, cart_id: str, caller: Principal) -> Cart:
@@ -79,9 +103,9 @@ class Carts:
         deadline = self._deadlines.get(cart_id)
         if deadline is None or now >= deadline:
             if deadline is not None:
-                del self._carts[cart_id], self._deadlines[cart_id]
+                self._drop(cart_id)
             raise CartNotFound(data={"cart_id": cart_id})
-        cart, owner = self._carts[cart_id]
+        cart, owner, _ = self._carts[cart_id]
         if not may_use(caller, owner):
             # Not touched either: another principal's calls do not keep a cart alive.
             raise CartNotFound(data={"cart_id": cart_id})
@@ -147,7 +171,15 @@ class Carts:
             cart_id, deadline = next(iter(self._deadlines.items()))
             if now < deadline:
                 return
-            del self._carts[cart_id], self._deadlines[cart_id]
+            self._drop(cart_id)
+
+    def _drop(self, cart_id: str) -> None:
+        """Forget an expired cart, and give its maker's quota back."""
+        maker = self._carts.pop(cart_id)[2]
+        del self._deadlines[cart_id]
+        self._held[maker] -= 1
+        if not self._held[maker]:
+            del self._held[maker]  # no entry per principal that holds nothing
 
 
 def quantity_of(cart: Cart, product_id: str) -> int:

@@ -46,6 +46,7 @@ class MemoryCartStore(Backend):
             self._catalog.currency,
             ttl_s=settings.cart_ttl_s,
             max_carts=settings.cart_max_carts,
+            max_carts_per_owner=settings.cart_max_carts_per_owner,
             max_lines=settings.cart_max_lines,
         )
         self._orders = Orders()

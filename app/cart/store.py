@@ -43,7 +43,10 @@ class CartStore(Protocol):
     async def create_cart(self, caller: Principal) -> Cart:
         """A new, empty cart belonging to ``caller`` (to nobody if it is anonymous).
 
-        ``Overloaded`` while the most carts allowed are live.
+        ``QuotaExceeded`` (data: ``resource`` "carts", ``limit``, ``held``) while ``caller``
+        holds ``cart_max_carts_per_owner`` live carts, open or checked out, counted by
+        ``caller.id`` (every anonymous caller is one, and admin is not exempt); else
+        ``Overloaded`` while ``cart_max_carts`` carts are live. An expired cart stops counting.
         """
         ...
 

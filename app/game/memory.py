@@ -12,6 +12,7 @@ import random
 
 from app.game.models import Action, Joined, MoveResult, PlayerStatus, RoundState, Standing
 from app.game.round import Round, Rules
+from app.rpc.access import Principal
 from app.stores import Backend, StoreContext
 
 
@@ -26,6 +27,7 @@ class MemoryGameStore(Backend):
         self._rules = Rules(
             min_players=settings.game_min_players,
             max_players=settings.game_max_players,
+            max_seats_per_owner=settings.game_max_seats_per_owner,
             target_score=settings.game_target_score,
             round_s=settings.game_round_s,
             cooldown_s=settings.game_cooldown_s,
@@ -42,10 +44,11 @@ class MemoryGameStore(Backend):
             self._round = Round(self._round.number + 1, self._rules, self._rng)
         return self._round, now
 
-    async def join(self, name: str) -> Joined:
-        """Add a player named ``name`` to the round; the answer holds its one-time token."""
+    async def join(self, caller: Principal, name: str) -> Joined:
+        """Add a player named ``name``, of ``caller``'s, to the round; the answer holds its
+        one-time token."""
         round_, now = self._current()
-        return round_.join(name, now)
+        return round_.join(caller.id, name, now)
 
     async def move(self, player_id: str, token: str, action: Action) -> MoveResult:
         """Play ``action`` for the player, if ``token`` is theirs and the rules allow it."""

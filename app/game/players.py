@@ -69,6 +69,8 @@ class Player:
     emoji: str
     token_digest: bytes
     joined_at: float
+    owner: str
+    """The principal id that joined it: what the per-caller seat quota counts."""
     last_move_at: float | None = None
     score: int = 0
 

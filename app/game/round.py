@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 from app.game.errors import CoolingDown, NameTaken, PlayerNotFound, RoundFull, WrongPhase
@@ -35,6 +36,7 @@ from app.game.models import (
 from app.game.players import Player, authenticate, check_name, digest, name_key, new_player_id
 from app.game.players import new_token as new_player_token
 from app.game.rules import level, roll
+from app.rpc.errors import QuotaExceeded
 
 AVATARS = ("🦊", "🐼", "🐙", "🦉", "🐯", "🐸", "🦄", "🐲", "🐵", "🐧", "🦁", "🐨")
 
@@ -45,6 +47,8 @@ class Rules:
 
     min_players: int
     max_players: int
+    max_seats_per_owner: int
+    """Most players one principal id may have in the round, so one caller cannot fill it."""
     target_score: int
     round_s: float
     cooldown_s: float
@@ -62,6 +66,8 @@ class Round:
         self.phase = Phase.WAITING
         self.players: dict[str, Player] = {}
         self._names: set[str] = set()
+        self._seats: Counter[str] = Counter()
+        """Players per owner (principal id); a new round starts with none."""
         self.board: Leaderboard[str] = Leaderboard()
         self.ends_at: float | None = None
         self.finished_at: float | None = None
@@ -90,8 +96,9 @@ class Round:
             return None
         return self.ends_at - now
 
-    def join(self, name: str, now: float) -> Joined:
-        """Add a player; the answer carries its secret token, which is not kept."""
+    def join(self, owner: str, name: str, now: float) -> Joined:
+        """Add a player for ``owner`` (a principal id); the answer carries its secret token,
+        which is not kept. ``QuotaExceeded`` once ``owner`` has its most seats."""
         self.settle(now)
         if self.finished_at is not None:
             # Its result is still up, until the store starts the next round: say when.
@@ -101,6 +108,12 @@ class Round:
         key = name_key(name)
         if key in self._names:
             raise NameTaken(data={"name": name})
+        # The caller's own quota before the shared cap: it is the one the caller can act on.
+        held = self._seats[owner]
+        if held >= self.rules.max_seats_per_owner:
+            raise QuotaExceeded(
+                data={"resource": "seats", "limit": self.rules.max_seats_per_owner, "held": held}
+            )
         if len(self.players) >= self.rules.max_players:
             raise RoundFull(data={"max_players": self.rules.max_players})
         token = new_player_token()
@@ -110,9 +123,11 @@ class Round:
             emoji=self._rng.choice(AVATARS),
             token_digest=digest(token),
             joined_at=now,
+            owner=owner,
         )
         self.players[player.id] = player
         self._names.add(key)
+        self._seats[owner] += 1
         self.board.set(player.id, 0)
         if self.phase is Phase.WAITING and len(self.players) >= self.rules.min_players:
             self.phase = Phase.PLAYING

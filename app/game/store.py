@@ -9,6 +9,11 @@ players, stays as it is for ``game_results_s`` seconds after it finished (a join
 is ``WrongPhase`` with ``retry_after_s``); the first operation at or after that moment finds
 the next round, numbered one more, ``waiting`` with no players. ``new_round`` does the same
 at once.
+
+``join`` takes ``caller``, the ``Principal`` making the call (the handler passes
+``ctx.principal``): each player records its caller's id, and one id has at most
+``game_max_seats_per_owner`` players in a round (every anonymous caller is the one id
+"anonymous"; admin is not exempt). A new round frees every seat.
 """
 
 from __future__ import annotations
@@ -16,16 +21,20 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from app.game.models import Action, Joined, MoveResult, PlayerStatus, RoundState, Standing
+from app.rpc.access import Principal
 
 
 @runtime_checkable
 class GameStore(Protocol):
     """The current round: joining, moving, ranking, and starting the next one."""
 
-    async def join(self, name: str) -> Joined:
-        """Add a player named ``name`` to the round; the answer holds its one-time token.
+    async def join(self, caller: Principal, name: str) -> Joined:
+        """Add a player named ``name``, of ``caller``'s, to the round; the answer holds its
+        one-time token.
 
-        Raise ``WrongPhase`` with ``retry_after_s`` while a finished round's result is up.
+        Raise ``WrongPhase`` with ``retry_after_s`` while a finished round's result is up,
+        ``NameTaken``, ``QuotaExceeded`` (data: ``resource`` "seats", ``limit``, ``held``) when
+        ``caller`` has its most players in the round, and ``RoundFull`` when the round has.
         """
         ...
 

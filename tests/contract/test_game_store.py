@@ -27,6 +27,7 @@ from app.game.errors import (
 from app.game.memory import MemoryGameStore
 from app.game.models import Action, FinishReason, Joined, MoveResult, Phase
 from app.game.store import GameStore
+from app.rpc.access import ANONYMOUS
 from app.stores import Backend, StoreContext
 from tests.helpers.game_machine import RULES, GameMachine
 
@@ -37,7 +38,7 @@ BACKENDS = [pytest.param(MemoryGameStore, id="memory")]
 
 
 async def two_players(game: GameStore) -> tuple[Joined, Joined]:
-    return await game.join("Ada"), await game.join("Grace")
+    return await game.join(ANONYMOUS, "Ada"), await game.join(ANONYMOUS, "Grace")
 
 
 async def play(game: GameStore, player: Joined, action: Action = Action.ATTACK) -> MoveResult:
@@ -48,17 +49,17 @@ async def test_the_round_waits_for_enough_players_then_plays_against_the_clock(
     open_game: OpenGame, clock: ManualClock
 ) -> None:
     game = await open_game(game_min_players=3, game_round_s=60.0)
-    ada = await game.join("Ada")
+    ada = await game.join(ANONYMOUS, "Ada")
     assert ada.phase is Phase.WAITING and ada.message.endswith("Waiting for 2 more players.")
     clock.advance(1000)  # time spent waiting does not count against the round
-    await game.join("Grace")
+    await game.join(ANONYMOUS, "Grace")
     state = await game.state()
     assert (state.phase, state.players, state.time_left_s) == (Phase.WAITING, 2, None)
-    third = await game.join("Linus")
+    third = await game.join(ANONYMOUS, "Linus")
     assert third.phase is Phase.PLAYING and third.message.endswith("make your move!")
     clock.advance(15)
     assert (await game.state()).time_left_s == 45.0
-    await game.join("Late")  # joining mid-round is allowed
+    await game.join(ANONYMOUS, "Late")  # joining mid-round is allowed
     assert (await game.state()).players == 4
 
 
@@ -83,7 +84,7 @@ async def test_time_up_finishes_the_round_and_the_leader_wins(
         await play(game, ada)
     assert caught.value.data == {"phase": "finished", "allowed": ["playing"]}
     with pytest.raises(WrongPhase):
-        await game.join("Linus")
+        await game.join(ANONYMOUS, "Linus")
 
 
 async def test_a_round_nobody_scored_in_has_no_winner(
@@ -148,7 +149,7 @@ async def test_of_two_players_racing_to_the_target_exactly_one_wins(open_game: O
 
 async def test_moves_are_refused_while_waiting(open_game: OpenGame) -> None:
     game = await open_game()
-    ada = await game.join("Ada")
+    ada = await game.join(ANONYMOUS, "Ada")
     with pytest.raises(WrongPhase) as caught:
         await play(game, ada)
     assert caught.value.data["phase"] == "waiting"
@@ -259,19 +260,19 @@ async def test_names_are_unique_ignoring_case_and_lookalike_forms(
     open_game: OpenGame, taken: str
 ) -> None:
     game = await open_game()
-    await game.join("Ada")
+    await game.join(ANONYMOUS, "Ada")
     with pytest.raises(NameTaken) as caught:
-        await game.join(taken)
+        await game.join(ANONYMOUS, taken)
     assert caught.value.data == {"name": taken}
-    await game.join("Ada Lovelace")
+    await game.join(ANONYMOUS, "Ada Lovelace")
 
 
 async def test_the_round_has_a_size_limit(open_game: OpenGame) -> None:
     game = await open_game(game_max_players=3)
     for name in ("a", "b", "c"):
-        await game.join(name)
+        await game.join(ANONYMOUS, name)
     with pytest.raises(RoundFull) as caught:
-        await game.join("d")
+        await game.join(ANONYMOUS, "d")
     assert caught.value.data == {"max_players": 3}
     assert (await game.state()).players == 3
 
@@ -296,7 +297,7 @@ async def test_a_new_round_starts_empty_and_forgets_the_old_players(open_game: O
         await game.status(ada.player_id)
     with pytest.raises(BadCredentials):
         await play(game, ada)
-    await game.join("Ada")  # the name is free again
+    await game.join(ANONYMOUS, "Ada")  # the name is free again
 
 
 async def test_min_players_above_max_players_is_refused_at_start(open_game: OpenGame) -> None:

@@ -34,6 +34,7 @@ from app.game.errors import BadCredentials, CoolingDown, NameTaken, RoundFull, W
 from app.game.models import Action, MoveResult, Phase
 from app.game.players import name_key
 from app.game.store import GameStore
+from app.rpc.access import ANONYMOUS
 from app.settings import Settings
 from app.stores import Backend, StoreContext
 from tests.helpers.backends import opened
@@ -135,7 +136,7 @@ class GameMachine(RuleBasedStateMachine):
         model = self.model
         phase = model.phase(now)
         try:
-            joined = self.run(self.store.join(name))
+            joined = self.run(self.store.join(ANONYMOUS, name))
         except WrongPhase as refused:
             assert phase is Phase.FINISHED
             finished_at = model.finished_at(now)

@@ -14,7 +14,13 @@ from app.game.round import Round, Rules
 from app.settings import load
 
 RULES = Rules(
-    min_players=2, max_players=10, target_score=1000, round_s=60.0, cooldown_s=0.0, results_s=30.0
+    min_players=2,
+    max_players=10,
+    max_seats_per_owner=10,
+    target_score=1000,
+    round_s=60.0,
+    cooldown_s=0.0,
+    results_s=30.0,
 )
 
 
@@ -31,7 +37,7 @@ def test_good_names_pass(name: str) -> None:
 
 def test_a_round_keeps_only_a_digest_of_each_token() -> None:
     round_ = Round(1, RULES, random.Random(7))
-    ada = round_.join("Ada", now=0.0)
+    ada = round_.join("anonymous", "Ada", now=0.0)
     kept = round_.players[ada.player_id]
     assert ada.player_token not in repr(kept)
     assert ada.player_token.encode() != kept.token_digest
