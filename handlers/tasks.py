@@ -9,6 +9,12 @@ A task belongs to the principal that submitted it. Its payload, result and error
 to that principal, to the worker holding its live lease, and to ``admin``; anyone else gets
 5001 for it, as for a task that does not exist. ``tasks.list`` and ``tasks.stats`` cover
 only your own tasks (everyone's for admin); only the owner or admin may cancel or requeue.
+
+What the queue stores is bounded (settings in README): a caller past its own quota on stored
+tasks or their bytes gets -32006 (``resource`` "tasks" or "task_bytes", ``limit``, ``held``);
+a server whose byte budget is full answers -32005 (``resource`` "task_bytes", ``limit``); the
+task cap stays 5007. A task still waiting to run ``task_pending_ttl_s`` after its submit
+ends ``dead`` with reason ``pending_ttl``, and cancels its dependents.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from app.tasks.errors import (
     TaskNotFound,
     TaskStateConflict,
     TooLarge,
+    TooLate,
     UnknownDependency,
     WorkerNotFound,
 )
@@ -59,6 +66,12 @@ WORK = "tasks:work"
 def _too_large(error: TooLarge) -> InvalidParams:
     """-32602 naming the parameter that is over the size limit."""
     return InvalidParams(data=[{"path": error.what, "problem": str(error), "type": "too_large"}])
+
+
+def _too_late(error: TooLate, value: float | None) -> InvalidParams:
+    """-32602 naming the run time that is past the pending TTL."""
+    problem = {"path": error.what, "problem": str(error), "type": "too_late", "value": value}
+    return InvalidParams(data=[problem])
 
 
 async def submit(
@@ -100,6 +113,9 @@ async def submit(
     submit order. With ``idempotency_key`` a repeat returns the original task
     (``deduplicated``); with ``cache_ttl_s`` a recent success for the same type and payload
     answers at once (``cached``). A task whose dependency has already failed is cancelled.
+
+    Past your quota on stored tasks or their bytes: -32006; a full server: 5007 (tasks) or
+    -32005 (bytes). A run time past ``task_pending_ttl_s`` from now: -32602.
     """
     if delay_s and run_at is not None:
         raise InvalidParams(
@@ -130,6 +146,8 @@ async def submit(
         )
     except TooLarge as error:
         raise _too_large(error) from None
+    except TooLate as error:
+        raise _too_late(error, run_at if error.what == "run_at" else delay_s) from None
 
 
 async def claim(
@@ -170,7 +188,11 @@ async def complete(
     result: JsonValue = None,
     worker_token: WorkerToken | None = None,
 ) -> TaskView:
-    """Record the task's result. Repeating the call with the same lease changes nothing."""
+    """Record the task's result. Repeating the call with the same lease changes nothing.
+
+    A result the server's byte budget has no room for gets -32005 and changes nothing: the
+    lease stays live, so retry later (heartbeating meanwhile) or fail the task.
+    """
     try:
         return await tasks.complete(ctx.principal, task_id, lease_id, result, token=worker_token)
     except TooLarge as error:
@@ -188,9 +210,15 @@ async def fail(
 ) -> TaskView:
     """Report a failed attempt: retried with backoff while attempts remain, then ``dead``.
 
-    Repeating the call with the same lease changes nothing.
+    Repeating the call with the same lease changes nothing. An ``error`` is limited as a
+    result is (-32602 over the size limit, -32005 if the byte budget has no room).
     """
-    return await tasks.fail(ctx.principal, task_id, lease_id, error, retryable, token=worker_token)
+    try:
+        return await tasks.fail(
+            ctx.principal, task_id, lease_id, error, retryable, token=worker_token
+        )
+    except TooLarge as too_large:
+        raise _too_large(too_large) from None
 
 
 async def release(
@@ -202,7 +230,9 @@ async def release(
 ) -> TaskView:
     """Give a task back unfinished (a worker shutting down): it is ready again at once.
 
-    The attempt is not charged against ``max_attempts``, and its lease is over for good:
+    A task's first two releases are free (a worker restarted mid-task); after that each
+    counts against ``max_attempts`` like any attempt (unless the server is draining), and
+    the last leaves the task ``dead``, reason ``released``. Its lease is over for good:
     completing or failing with it afterwards gets 5002.
     """
     return await tasks.release(ctx.principal, task_id, lease_id, token=worker_token)
@@ -231,7 +261,8 @@ async def list_tasks(
     type: Name | None = None,
     queue: Name | None = None,
     cursor: Annotated[str | None, Field(max_length=20, pattern=r"^\d+$")] = None,
-    limit: Annotated[int, Field(ge=1, le=500)] = 100,
+    # 200 views take about 3 ms to build: a longer page would hold the loop too long.
+    limit: Annotated[int, Field(ge=1, le=200)] = 100,
 ) -> TaskPage:
     """Your tasks in submit order, filtered by state, type and queue, a page at a time.
 

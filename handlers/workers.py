@@ -6,7 +6,11 @@ tasks are retried elsewhere. ``rpc-hub worker`` is a ready-made worker process.
 A worker belongs to the principal that registered it. ``workers.register`` answers a secret
 ``worker_token``: every later call about the worker must send it, unless it comes from the
 same key (not anonymous) or from admin; any other caller gets 5003, as for no such worker.
-``workers.list`` shows only your own workers (all of them for admin).
+``workers.list`` shows only your own workers (all of them for admin), a page at a time.
+
+One caller registers at most ``worker_max_workers_per_owner`` workers, and the server
+``worker_max_workers``: at either, the oldest offline worker in the way is forgotten; with
+none, registering gets -32006 (``resource`` "workers", ``limit``, ``held``) or -32005.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from handlers.examples import workers as examples
 
 WORK = "tasks:work"
 """The scope of every workers.* method, as of the worker's calls in tasks.*."""
+MAX_PAGE = 500
+"""The most workers one workers.list answers, as for tasks.list."""
 
 
 async def register(
@@ -47,6 +53,8 @@ async def register(
     """Register a worker; answer its id, its secret token, and how often to heartbeat.
 
     The ``worker_token`` is shown only here: send it with every later call about the worker.
+    Past your quota of workers: -32006; past the server's cap: -32005 (an offline worker
+    of yours, or anyone's for the cap, is forgotten first to make room).
     """
     return await tasks.register(ctx.principal, name, types, queues, capacity)
 
@@ -72,19 +80,30 @@ async def deregister(
     worker_id: WorkerId,
     worker_token: WorkerToken | None = None,
 ) -> WorkerView:
-    """Remove a worker. Tasks it still holds go back to the queue, uncharged.
+    """Remove a worker. Tasks it still holds go back to the queue, each as a spent attempt.
 
-    Their leases are over for good: a report with one of them gets 5002.
+    As with ``tasks.release``, each counts against the task's ``max_attempts``. Their leases
+    are over for good: a report with one of them gets 5002.
     """
     return await tasks.deregister(ctx.principal, worker_id, token=worker_token)
 
 
-async def list_workers(tasks: TaskStore, ctx: CallContext) -> list[WorkerView]:
+async def list_workers(
+    tasks: TaskStore,
+    ctx: CallContext,
+    after: Annotated[
+        WorkerId | None,
+        Field(description="The last worker_id of the previous page: list from the next one."),
+    ] = None,
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 100,
+) -> list[WorkerView]:
     """Your workers, with their health (online or offline) and when each was last seen.
 
-    Every worker for admin; ``running`` lists only the tasks you may see.
+    Every worker for admin; ``running`` lists only the tasks you may see. In worker id
+    order, ``limit`` at a time: pass the last ``worker_id`` as ``after`` for the next page;
+    a page shorter than ``limit`` is the last.
     """
-    return await tasks.list_workers(ctx.principal)
+    return await tasks.list_workers(ctx.principal, after, limit)
 
 
 namespace = Namespace(

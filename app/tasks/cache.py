@@ -2,6 +2,11 @@
 
 Each principal has a cache of its own: a result computed for one never answers another's
 submission, which would hand out that result and confirm what was submitted.
+
+An entry lives until its ``cache_ttl_s`` runs out or its task is forgotten, whichever comes
+first: it shares the task's result bytes, so it must not outlive them. The cache holds at most
+``max_entries`` entries and ``max_bytes`` of results; the oldest entries make room for new
+ones (a cache may forget: a miss only means the task runs).
 """
 
 from __future__ import annotations
@@ -30,20 +35,40 @@ def cache_key(owner: str, digest: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CachedResult:
-    result: Any
+    result_json: bytes
     task_id: str
     """The task that computed it."""
     until: float
 
 
 class ResultCache:
-    """Succeeded results by ``cache_key``, each until its ``cache_ttl_s`` runs out."""
+    """Succeeded results by ``cache_key``, oldest first, within its entry and byte caps."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int = 10_000, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: dict[str, CachedResult] = {}
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def deadlines(self) -> list[tuple[str, float]]:
+        """(key, until) of every entry."""
+        return [(key, entry.until) for key, entry in self._entries.items()]
+
     def put(self, key: str, entry: CachedResult) -> None:
+        """Cache ``entry`` (the newest), forgetting the oldest entries to make room."""
+        size = len(entry.result_json)
+        self._pop(key)
+        if size > self.max_bytes:
+            return
+        while self._entries and (
+            len(self._entries) >= self.max_entries or self.bytes + size > self.max_bytes
+        ):
+            self._pop(next(iter(self._entries)))
         self._entries[key] = entry
+        self.bytes += size
 
     def get(self, key: str, now: float) -> CachedResult | None:
         entry = self._entries.get(key)
@@ -52,4 +77,15 @@ class ResultCache:
     def expire(self, key: str, now: float) -> None:
         entry = self._entries.get(key)
         if entry is not None and entry.until <= now:
-            del self._entries[key]
+            self._pop(key)
+
+    def drop(self, key: str, task_id: str) -> None:
+        """Forget the entry at ``key`` if ``task_id`` computed it (that task is forgotten)."""
+        entry = self._entries.get(key)
+        if entry is not None and entry.task_id == task_id:
+            self._pop(key)
+
+    def _pop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= len(entry.result_json)

@@ -19,8 +19,12 @@ def link(task: Task, tasks: Mapping[str, Task]) -> None:
     """Record ``task``'s dependencies (all of which exist) and which are not yet done."""
     for dep_id in task.depends_on:
         dep = tasks[dep_id]
+        if isinstance(dep.dependents, frozenset):
+            dep.dependents = set()
         dep.dependents.add(task.id)
         if dep.state is not TaskState.SUCCEEDED:
+            if isinstance(task.waiting_on, frozenset):
+                task.waiting_on = set()
             task.waiting_on.add(dep_id)
 
 
@@ -36,7 +40,7 @@ def unblocked(done: Task, tasks: Mapping[str, Task]) -> list[Task]:
         dependent = tasks.get(dependent_id)
         if dependent is None or done.id not in dependent.waiting_on:
             continue
-        dependent.waiting_on.discard(done.id)
+        _discard(dependent.waiting_on, done.id)
         if not dependent.waiting_on and dependent.state is TaskState.BLOCKED:
             ready.append(dependent)
     return ready
@@ -74,7 +78,12 @@ def still_needed(task: Task, tasks: Mapping[str, Task]) -> bool:
 def forget(task: Task, tasks: Mapping[str, Task]) -> None:
     """Unlink a task that is being deleted from the dependencies it points at."""
     for dep_id in _existing(task.depends_on, tasks):
-        tasks[dep_id].dependents.discard(task.id)
+        _discard(tasks[dep_id].dependents, task.id)
+
+
+def _discard(ids: set[str] | frozenset[str], task_id: str) -> None:
+    if isinstance(ids, set):  # else the shared empty frozenset: nothing to discard
+        ids.discard(task_id)
 
 
 def _existing(ids: Iterable[str], tasks: Mapping[str, Task]) -> list[str]:

@@ -13,8 +13,13 @@ DomainError
     └── TaskStateConflict     5006  not allowed in the task's state (requeue a live task…)
 
 ValueError
-└── TooLarge                        a payload or result over the size limit: no code of its
-                                    own, the handler answers -32602 naming its parameter
+├── TooLarge                        a payload, result or error over the size limit
+└── TooLate                         a run time past the task's pending TTL
+                                    (neither has a code of its own: the handler answers
+                                    -32602 naming its parameter)
+
+Caps and quotas (``app.tasks.budget``, ``app.tasks.workers``) raise the engine's -32005
+``Overloaded`` and -32006 ``QuotaExceeded``; the task count cap stays 5007 ``QueueFull``.
 """
 
 from __future__ import annotations
@@ -60,10 +65,23 @@ class QueueFull(Conflict):
 
 
 class TooLarge(ValueError):
-    """A payload or result whose JSON is over the size limit; raised before any change."""
+    """A payload, result or error whose JSON is over the size limit; raised before any change."""
 
-    def __init__(self, what: Literal["payload", "result"], size: int, limit: int) -> None:
+    def __init__(self, what: Literal["payload", "result", "error"], size: int, limit: int) -> None:
         self.what = what
         self.size = size
         self.limit = limit
         super().__init__(f"{what} is {size} bytes of JSON; the limit is {limit}")
+
+
+class TooLate(ValueError):
+    """A task set to run after it would have given up waiting (``task_pending_ttl_s``)."""
+
+    def __init__(self, what: Literal["delay_s", "run_at"], wait_s: float, limit_s: float) -> None:
+        self.what = what
+        self.wait_s = wait_s
+        self.limit_s = limit_s
+        super().__init__(
+            f"the task would wait {wait_s:g} s to run; tasks that have not run within "
+            f"{limit_s:g} s of their submit give up"
+        )

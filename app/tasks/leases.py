@@ -21,11 +21,13 @@ from app.tasks.models import Outcome
 from app.tasks.records import Attempt, Task
 
 
-def grant(task: Task, worker_id: str, now: float, ttl_s: float) -> Attempt:
-    """A new live attempt of ``task`` for ``worker_id``, appended to its history."""
+def grant(task: Task, worker_id: str, now: float, ttl_s: float, keep: int) -> Attempt:
+    """A new live attempt of ``task`` for ``worker_id``, appended to its history, of which
+    the newest ``keep`` are kept (``task.attempt`` still counts them all)."""
     deadline = now + task.timeout_s
+    task.attempt += 1
     attempt = Attempt(
-        number=len(task.attempts) + 1,
+        number=task.attempt,
         secret="l_" + secrets.token_urlsafe(18),
         worker_id=worker_id,
         started_at=now,
@@ -33,6 +35,9 @@ def grant(task: Task, worker_id: str, now: float, ttl_s: float) -> Attempt:
         deadline=deadline,
     )
     task.attempts.append(attempt)
+    # The live attempt is the newest, so it is always kept; a lease forgotten here could
+    # only have been refused anyway (only the latest attempt's worker may act).
+    del task.attempts[: max(0, len(task.attempts) - keep)]
     return attempt
 
 

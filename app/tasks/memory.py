@@ -25,7 +25,6 @@ from pydantic import JsonValue
 
 from app.rpc.access import Principal
 from app.rpc.errors import DomainError
-from app.settings import Settings
 from app.stores import Backend, StoreContext
 from app.tasks.models import (
     ClaimedTask,
@@ -55,25 +54,11 @@ class _Claim:
     future: asyncio.Future[list[ClaimedTask]]
 
 
-def limits_from(settings: Settings) -> QueueLimits:
-    """The queue's limits, as the settings give them."""
-    return QueueLimits(
-        lease_ttl_s=settings.task_lease_ttl_s,
-        heartbeat_s=settings.worker_heartbeat_s,
-        timeout_s=settings.task_timeout_s,
-        retry_base_s=settings.task_retry_base_s,
-        retry_max_s=settings.task_retry_max_s,
-        result_ttl_s=settings.task_result_ttl_s,
-        max_tasks=settings.task_max_tasks,
-        max_payload_bytes=settings.task_max_payload_bytes,
-    )
-
-
 class MemoryTaskStore(Backend):
     """The in-process task store: state lives as long as the process."""
 
     def __init__(self, context: StoreContext) -> None:
-        self._queue = TaskQueue(limits_from(context.settings), context.clock)
+        self._queue = TaskQueue(QueueLimits.from_settings(context.settings), context.clock)
         self._timers = TimerLoop(self._queue.deadlines, context.clock, self._sweep)
         self._claims: deque[_Claim] = deque()
         self._watchers: dict[str, list[asyncio.Future[None]]] = {}
@@ -161,10 +146,11 @@ class MemoryTaskStore(Backend):
         try:
             return await entry.future
         except asyncio.CancelledError:
-            # The caller is gone (a shutdown, a dropped connection): give back what it got.
+            # The caller is gone (a shutdown, a dropped connection): give back what it got,
+            # uncharged, since no worker ever saw it.
             for task in _outcome(entry.future) or []:
                 with contextlib.suppress(DomainError):  # unless it has already moved on
-                    self._queue.release(caller, task.task_id, task.lease_id, token)
+                    self._queue.release(caller, task.task_id, task.lease_id, token, charge=False)
             self._react()
             raise
         finally:
@@ -304,9 +290,11 @@ class MemoryTaskStore(Backend):
         self._react()
         return view
 
-    async def list_workers(self, caller: Principal) -> list[WorkerView]:
+    async def list_workers(
+        self, caller: Principal, after: str | None = None, limit: int = 100
+    ) -> list[WorkerView]:
         self._sweep()
-        return workers(self._queue, caller)
+        return workers(self._queue, caller, after, limit)
 
     # ---- reacting to transitions -----------------------------------------------------
 

@@ -47,7 +47,7 @@ class TaskState(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     DEAD = "dead"
-    """Its retry budget is spent."""
+    """Its retry budget is spent, or it waited to run past the pending TTL."""
 
     @property
     def emoji(self) -> str:
@@ -104,7 +104,8 @@ class Outcome(StrEnum):
     REVOKED = "revoked"
     """Its worker went offline."""
     RELEASED = "released"
-    """The worker gave the task back unfinished; this attempt is not charged."""
+    """The worker gave the task back unfinished; it counts as an attempt unless the server
+    was draining."""
 
 
 class Health(StrEnum):
@@ -140,10 +141,12 @@ class TaskView(BaseModel):
     error: JsonValue = Field(description="The last error a worker reported.")
     reason: str | None = Field(
         description="Why it ended so: failed, cancelled, upstream_failed, expired, timed_out, "
-        "revoked, cached."
+        "revoked, released, pending_ttl (it waited too long to run), cached."
     )
     progress: float | None
-    attempt: int = Field(description="Attempts made so far.")
+    attempt: int = Field(
+        description="Attempts made so far, all of them (attempts lists only the newest)."
+    )
     max_attempts: int
     cancel_requested: bool
     cached: bool
@@ -153,7 +156,10 @@ class TaskView(BaseModel):
     ready_at: Timestamp = Field(description="When it may run (after a delay or a retry's backoff).")
     finished_at: Timestamp | None
     expires_at: Timestamp | None = Field(description="When a finished task is forgotten.")
-    attempts: list[AttemptView]
+    attempts: list[AttemptView] = Field(
+        description="The newest attempts, oldest first; the server keeps a few (attempt "
+        "counts them all)."
+    )
 
 
 class Submission(BaseModel):

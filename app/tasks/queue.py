@@ -8,23 +8,25 @@ returns, built here, where the data is.
 Each takes the caller (a ``Principal``) and finds what it names through ``QueueState``'s
 ``visible``, ``steered`` and ``as_worker``, so ``app.tasks.owners`` is applied to every call.
 Lease reports check the lease first (``LeaseLost``, whoever asks), then that the caller may
-act as the worker holding it (``WorkerNotFound``).
+act as the worker holding it (``WorkerNotFound``). What a submit or a report may store is
+``app.tasks.budget``'s rule, checked before any change.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from app.rpc.access import Principal
 from app.tasks import deps, leases, owners
+from app.tasks.budget import stored_size
 from app.tasks.cache import CachedResult, cache_key, canonical, fingerprint
 from app.tasks.errors import (
     IdempotencyConflict,
-    QueueFull,
     TaskStateConflict,
     TooLarge,
+    TooLate,
     UnknownDependency,
 )
 from app.tasks.models import (
@@ -32,20 +34,16 @@ from app.tasks.models import (
     LeaseRenewal,
     Outcome,
     Priority,
-    Registration,
-    RunningTask,
     Submission,
     TaskState,
     TaskView,
-    WorkerHeartbeat,
-    WorkerView,
 )
-from app.tasks.records import Task
-from app.tasks.state import QueueState
+from app.tasks.records import NULL, Task, encode
+from app.tasks.roster import RosterQueue
 from app.tasks.timers import Kind
 
 
-class TaskQueue(QueueState):
+class TaskQueue(RosterQueue):
     # ---- submitting ------------------------------------------------------------------
 
     def submit(
@@ -75,6 +73,11 @@ class TaskQueue(QueueState):
         body = canonical(type_, payload)
         if len(body) > self.limits.max_payload_bytes:
             raise TooLarge("payload", len(body), self.limits.max_payload_bytes)
+        ready_at = max(now, run_at) if run_at is not None else now + delay_s
+        give_up_at = now + self.limits.pending_ttl_s
+        if ready_at >= give_up_at:
+            limit = self.limits.pending_ttl_s
+            raise TooLate("run_at" if run_at is not None else "delay_s", ready_at - now, limit)
         digest = fingerprint(body)
         owner = caller.id
         if idempotency_key is not None and (owner, idempotency_key) in self._keys:
@@ -84,23 +87,30 @@ class TaskQueue(QueueState):
                     data={"idempotency_key": idempotency_key, "task_id": original.id}
                 )
             return _submission(original, deduplicated=True)
-        dep_ids = tuple(dict.fromkeys(depends_on))
+        unique = tuple(dict.fromkeys(depends_on))
         # Only tasks you own: a lease holder could otherwise read a stranger's result.
         missing = [
             dep_id
-            for dep_id in dep_ids
+            for dep_id in unique
             if dep_id not in self.tasks or not owners.may_steer(caller, self.tasks[dep_id])
         ]
         if missing:
             raise UnknownDependency(data={"missing": missing})
-        if len(self.tasks) >= self.limits.max_tasks:
-            raise QueueFull(data={"limit": self.limits.max_tasks})
+        dep_ids = tuple(self.tasks[dep_id].id for dep_id in unique)  # shared, not copies
+        payload_json = encode(payload)
+        hit = None
+        if cache_ttl_s > 0 and not dep_ids:
+            hit = self._cache.get(cache_key(owner, digest), now)
+        result_json = hit.result_json if hit is not None else NULL
+        self.budget.admit(
+            owner, stored_size(payload_json, result_json, NULL, dependencies=len(dep_ids))
+        )
         task = Task(
             id="t_" + secrets.token_urlsafe(12),
             seq=next(self._seq),
             type=type_,
             queue=queue,
-            payload=payload,
+            payload_json=payload_json,
             fingerprint=digest,
             priority=priority,
             max_attempts=max_attempts,
@@ -108,26 +118,28 @@ class TaskQueue(QueueState):
             result_ttl_s=result_ttl_s if result_ttl_s is not None else self.limits.result_ttl_s,
             cache_ttl_s=cache_ttl_s,
             submitted_at=now,
-            ready_at=max(now, run_at) if run_at is not None else now + delay_s,
+            ready_at=ready_at,
+            give_up_at=give_up_at,
             state=TaskState.BLOCKED,
             owner=owner,
             depends_on=dep_ids,
             idempotency_key=idempotency_key,
+            result_json=result_json,
         )
         self.tasks[task.id] = task
+        self.budget.add(task)
         if idempotency_key is not None:
             self._keys[owner, idempotency_key] = task.id
         deps.link(task, self.tasks)
-        cached = cache_ttl_s > 0 and not dep_ids
-        hit = self._cache.get(cache_key(owner, digest), now) if cached else None
         if hit is not None:
             task.cached = True
-            task.result = hit.result
             self._finish(task, TaskState.SUCCEEDED, "cached", now)
         elif deps.upstream_failed(task, self.tasks):
             self._finish(task, TaskState.CANCELLED, "upstream_failed", now)
         elif not task.waiting_on:
             self._make_ready(task, now)
+        if not task.state.terminal:
+            self.deadlines.add(give_up_at, Kind.WAIT, task.id)
         return _submission(task, deduplicated=False)
 
     # ---- claiming and running --------------------------------------------------------
@@ -179,18 +191,17 @@ class TaskQueue(QueueState):
         self.as_worker(caller, attempt.worker_id, token)
         if repeat:
             return TaskView.model_validate(task)
-        size = len(canonical(task.type, result))
-        if size > self.limits.max_payload_bytes:
-            raise TooLarge("result", size, self.limits.max_payload_bytes)
+        result_json = self._measured("result", task, result, task.result_json)
         self._end(task, attempt, Outcome.SUCCEEDED, now)
         attempt.reported = True
-        task.result = result
+        task.result_json = result_json
+        self.budget.resize(task)
         task.progress = 1.0
         self._finish(task, TaskState.SUCCEEDED, None, now)
         if task.cache_ttl_s > 0 and not task.depends_on:
             until = now + task.cache_ttl_s
             key = cache_key(task.owner, task.fingerprint)
-            self._cache.put(key, CachedResult(result, task.id, until))
+            self._cache.put(key, CachedResult(result_json, task.id, until))
             self.deadlines.add(until, Kind.CACHE, key)
         return TaskView.model_validate(task)
 
@@ -210,9 +221,11 @@ class TaskQueue(QueueState):
         self.as_worker(caller, attempt.worker_id, token)
         if repeat:
             return TaskView.model_validate(task)
+        error_json = self._measured("error", task, error, task.error_json)
         self._end(task, attempt, Outcome.FAILED, now)
         attempt.reported = True
-        task.error = error
+        task.error_json = error_json
+        self.budget.resize(task)
         if task.cancel_requested:
             self._finish(task, TaskState.CANCELLED, "cancelled", now)
         elif not retryable:
@@ -222,18 +235,41 @@ class TaskQueue(QueueState):
         return TaskView.model_validate(task)
 
     def release(
-        self, caller: Principal, task_id: str, lease_id: str, token: str | None
+        self,
+        caller: Principal,
+        task_id: str,
+        lease_id: str,
+        token: str | None,
+        *,
+        charge: bool = True,
     ) -> TaskView:
-        """Give an unfinished task back, uncharged, to be claimed again at once."""
+        """Give an unfinished task back, to be claimed again at once.
+
+        The release counts as an attempt (the last one leaves it ``dead``, reason
+        ``released``), unless the server is draining (it asked for the release) or
+        ``charge`` is false (the server releases for a caller that never saw the task).
+        """
         now = self.sweep()
         task = self.get(task_id)
         attempt, repeat = leases.acting(task, lease_id, Outcome.RELEASED)
         self.as_worker(caller, attempt.worker_id, token)
         if repeat:
             return TaskView.model_validate(task)
-        self._release(task, attempt, now)
+        self._release(task, attempt, now, charge=charge and not self.draining)
         attempt.reported = True
         return TaskView.model_validate(task)
+
+    def _measured(
+        self, what: Literal["result", "error"], task: Task, value: Any, replaces: bytes
+    ) -> bytes:
+        """``value``'s JSON, if it is within the size limit and the byte budget has room
+        for it (in place of ``replaces``); else ``TooLarge`` or -32005."""
+        size = len(canonical(task.type, value))
+        if size > self.limits.max_payload_bytes:
+            raise TooLarge(what, size, self.limits.max_payload_bytes)
+        kept = encode(value)
+        self.budget.admit_growth(len(kept) - len(replaces))
+        return kept
 
     # ---- cancelling and requeueing ---------------------------------------------------
 
@@ -261,84 +297,14 @@ class TaskQueue(QueueState):
         missing = [dep_id for dep_id in task.depends_on if dep_id not in self.tasks]
         if missing:
             raise UnknownDependency(data={"missing": missing})
-        task.charged = 0
+        task.charged = task.releases = 0
         task.reason = None
         task.finished_at = task.expires_at = None
         task.ready_at = now
+        task.give_up_at = now + self.limits.pending_ttl_s
+        self.deadlines.add(task.give_up_at, Kind.WAIT, task.id)
         self._make_ready(task, now)
         return TaskView.model_validate(task)
-
-    # ---- workers ---------------------------------------------------------------------
-
-    def register(
-        self,
-        caller: Principal,
-        name: str,
-        types: Iterable[str],
-        queues: Iterable[str],
-        capacity: int,
-    ) -> Registration:
-        """Add a worker of ``caller``'s; answer its secret token (the only time it is shown),
-        how often to call in and how long a lease lasts.
-        """
-        now = self.sweep()
-        token, digest = owners.new_token()
-        worker = self.workers.register(name, types, queues, capacity, caller.id, digest, now)
-        self.deadlines.add(self.workers.silent_since(worker), Kind.WORKER, worker.id)
-        return Registration(
-            worker_id=worker.id,
-            worker_token=token,
-            heartbeat_interval_s=self.limits.heartbeat_s,
-            lease_ttl_s=self.limits.lease_ttl_s,
-        )
-
-    def worker_heartbeat(
-        self,
-        caller: Principal,
-        worker_id: str,
-        running: Iterable[RunningTask],
-        token: str | None,
-    ) -> WorkerHeartbeat:
-        """Renew the leases a worker reports; name the tasks it should stop, and drain."""
-        now = self.sweep()
-        worker = self.as_worker(caller, worker_id, token)
-        self._seen(worker, now)
-        stop: list[str] = []
-        renewed: dict[str, float] = {}
-        for reported in running:
-            task_id = reported.task_id
-            task = self.tasks.get(task_id)
-            live = task.lease if task is not None else None
-            if (
-                task is None
-                or live is None
-                or live.worker_id != worker.id
-                or not leases.matches(live, reported.lease_id)
-            ):
-                stop.append(task_id)
-                continue
-            leases.renew(live, now, self.limits.lease_ttl_s)
-            if reported.progress is not None:
-                task.progress = reported.progress
-            renewed[task_id] = live.expires_at
-            if task.cancel_requested:
-                stop.append(task_id)
-        return WorkerHeartbeat(cancel=stop, drain=self.draining, leases=renewed)
-
-    def deregister(self, caller: Principal, worker_id: str, token: str | None) -> WorkerView:
-        """Remove a worker; tasks it still holds go back to the queue, uncharged.
-
-        Their leases end for good: the server ended them, so no report with them counts.
-        """
-        now = self.sweep()
-        self.as_worker(caller, worker_id, token)
-        worker = self.workers.remove(worker_id)
-        for task_id in sorted(worker.leases):
-            task = self.tasks[task_id]
-            attempt = task.lease
-            if attempt is not None:
-                self._release(task, attempt, now)
-        return WorkerView.model_validate(worker)
 
 
 def _submission(task: Task, *, deduplicated: bool) -> Submission:

@@ -51,20 +51,32 @@ class ReadyQueues:
     def pop(self, queues: Iterable[str], types: Iterable[str]) -> str | None:
         """Take the most urgent ready task among these queues and types, if any."""
         best: list[_Entry] | None = None
-        type_list = list(types)
-        for queue in queues:
-            for type_ in type_list:
-                heap = self._heaps.get((queue, type_))
-                if not heap:
-                    continue
-                self._drop_stale(heap)
-                if heap and (best is None or heap[0] < best[0]):
-                    best = heap
+        best_key = ("", "")
+        for key in self._candidates(list(queues), list(types)):
+            heap = self._heaps.get(key)
+            if heap is None:
+                continue
+            self._drop_stale(heap)
+            if not heap:
+                del self._heaps[key]  # names come from clients: keep no empty heaps
+            elif best is None or heap[0] < best[0]:
+                best, best_key = heap, key
         if best is None:
             return None
         _, _, task_id = heapq.heappop(best)
+        if not best:
+            del self._heaps[best_key]
         del self._live[task_id]
         return task_id
+
+    def _candidates(self, queues: list[str], types: list[str]) -> list[tuple[str, str]]:
+        """The heaps a worker of these queues and types may take from: each pair it
+        declared, or each heap there is, whichever is fewer (a worker may declare 100 of
+        each, and 10,000 lookups per task taken would stall the loop)."""
+        if len(queues) * len(types) <= len(self._heaps):
+            return [(queue, type_) for queue in queues for type_ in types]
+        wanted_queues, wanted_types = set(queues), set(types)
+        return [key for key in self._heaps if key[0] in wanted_queues and key[1] in wanted_types]
 
     def _drop_stale(self, heap: list[_Entry]) -> None:
         while heap and self._live.get(heap[0][2]) != heap[0][1]:

@@ -1,8 +1,9 @@
 """The task queue's state, and the transitions its operations share.
 
-``QueueState`` holds every record (tasks, workers, ready queues, deadlines, indexes) and the
-private steps that move a task between states; ``TaskQueue`` (``app.tasks.queue``) builds its
-public, atomic operations from them. Nothing here awaits.
+``QueueState`` holds every record (tasks, workers, ready queues, deadlines, indexes, the
+budget) and the private steps that move a task between states; ``app.tasks.expiry`` adds what
+passing time does, and ``TaskQueue`` (``app.tasks.queue``) builds the public, atomic
+operations from them. Nothing here awaits.
 
 Every lookup on a caller's behalf goes through ``visible``, ``steered`` or ``as_worker``,
 which apply ``app.tasks.owners`` and answer a refusal exactly as an unknown id.
@@ -17,13 +18,15 @@ from __future__ import annotations
 
 import random
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 
 from app.clock import Clock
 from app.rpc.access import Principal
+from app.settings import Settings
 from app.tasks import deps, leases, owners
-from app.tasks.cache import ResultCache
+from app.tasks.budget import Budget, Caps
+from app.tasks.cache import ResultCache, cache_key
 from app.tasks.errors import TaskNotFound, WorkerNotFound
 from app.tasks.models import FAILED_UPSTREAM, ClaimedTask, Health, Outcome, TaskState
 from app.tasks.ready import ReadyQueues
@@ -36,6 +39,9 @@ THROUGHPUT_WINDOW_S = 60.0
 _WORKED = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.DEAD})
 """Terminal states reached by running a task (counted as throughput)."""
 
+FREE_RELEASES = 2
+"""Releases of a task that do not count against its ``max_attempts`` (per requeue)."""
+
 
 @dataclass(frozen=True, slots=True)
 class QueueLimits:
@@ -45,8 +51,39 @@ class QueueLimits:
     retry_base_s: float = 1.0
     retry_max_s: float = 300.0
     result_ttl_s: float = 3600.0
-    max_tasks: int = 100_000
+    pending_ttl_s: float = 7 * 86_400.0
     max_payload_bytes: int = 65_536
+    attempts_kept: int = 5
+    cache_max_entries: int = 10_000
+    cache_max_bytes: int = 32 * 1024 * 1024
+    max_workers: int = 1000
+    max_workers_per_owner: int = 100
+    caps: Caps = field(default_factory=Caps)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueueLimits:
+        """The queue's limits, as the settings give them."""
+        return cls(
+            lease_ttl_s=settings.task_lease_ttl_s,
+            heartbeat_s=settings.worker_heartbeat_s,
+            timeout_s=settings.task_timeout_s,
+            retry_base_s=settings.task_retry_base_s,
+            retry_max_s=settings.task_retry_max_s,
+            result_ttl_s=settings.task_result_ttl_s,
+            pending_ttl_s=settings.task_pending_ttl_s,
+            max_payload_bytes=settings.task_max_payload_bytes,
+            attempts_kept=settings.task_attempts_kept,
+            cache_max_entries=settings.task_cache_max_entries,
+            cache_max_bytes=settings.task_cache_max_bytes,
+            max_workers=settings.worker_max_workers,
+            max_workers_per_owner=settings.worker_max_workers_per_owner,
+            caps=Caps(
+                max_tasks=settings.task_max_tasks,
+                max_tasks_per_owner=settings.task_max_tasks_per_owner,
+                max_bytes=settings.task_max_bytes,
+                max_bytes_per_owner=settings.task_max_bytes_per_owner,
+            ),
+        )
 
 
 class QueueState:
@@ -57,12 +94,13 @@ class QueueState:
         # that seeds it (hypothesis does) replays the same backoffs.
         self._rng = rng or random.Random(random.getrandbits(64))  # noqa: S311
         self.tasks: dict[str, Task] = {}
-        self.workers = Workers(limits.heartbeat_s)
+        self.workers = Workers(limits.heartbeat_s, limits.max_workers, limits.max_workers_per_owner)
         self.deadlines = Deadlines()
+        self.budget = Budget(limits.caps)
         self._ready = ReadyQueues()
         self._keys: dict[tuple[str, str], str] = {}
         """(owner, idempotency key) -> task id: each principal's keys are its own."""
-        self._cache = ResultCache()
+        self._cache = ResultCache(limits.cache_max_entries, limits.cache_max_bytes)
         self._seq = count(1)
         self.expired: Counter[str] = Counter()
         """Finished tasks forgotten after their result expired, by owner."""
@@ -116,72 +154,6 @@ class QueueState:
             raise WorkerNotFound(data={"worker_id": worker_id})
         return worker
 
-    # ---- time ------------------------------------------------------------------------
-
-    def sweep(self) -> float:
-        """Fire every deadline that has passed; return the current time."""
-        now = self.clock.time()
-        for kind, key in self.deadlines.due(now):
-            if kind is Kind.LEASE:
-                self._check_lease(key, now)
-            elif kind is Kind.READY:
-                self._check_ready(key, now)
-            elif kind is Kind.WORKER:
-                self._check_worker(key, now)
-            elif kind is Kind.EXPIRE:
-                self._check_expiry(key, now)
-            else:
-                self._cache.expire(key, now)
-        return now
-
-    def _check_lease(self, task_id: str, now: float) -> None:
-        task = self.tasks.get(task_id)
-        attempt = task.lease if task is not None else None
-        if task is None or attempt is None:
-            return
-        if attempt.expires_at > now:  # renewed since: look again when the renewal lapses
-            self.deadlines.add(attempt.expires_at, Kind.LEASE, task_id)
-            return
-        self._lose(task, attempt, leases.lapse_outcome(attempt), now)
-
-    def _check_ready(self, task_id: str, now: float) -> None:
-        task = self.tasks.get(task_id)
-        if task is not None and task.state is TaskState.SCHEDULED and task.ready_at <= now:
-            self._make_ready(task, now)
-
-    def _check_worker(self, worker_id: str, now: float) -> None:
-        worker = self.workers.find(worker_id)
-        if worker is None:
-            return
-        if worker.health is Health.ONLINE:
-            if self.workers.silent_since(worker) > now:
-                self.deadlines.add(self.workers.silent_since(worker), Kind.WORKER, worker_id)
-                return
-            worker.health = Health.OFFLINE
-            for task_id in sorted(worker.leases):
-                task = self.tasks[task_id]
-                attempt = task.lease
-                if attempt is not None:
-                    self._lose(task, attempt, Outcome.REVOKED, now)
-        if self.workers.forget_at(worker) > now:
-            self.deadlines.add(self.workers.forget_at(worker), Kind.WORKER, worker_id)
-        else:
-            self.workers.remove(worker_id)
-
-    def _check_expiry(self, task_id: str, now: float) -> None:
-        task = self.tasks.get(task_id)
-        if task is None or not task.state.terminal or task.expires_at is None:
-            return
-        if task.expires_at > now or deps.still_needed(task, self.tasks):
-            return  # a later deadline, or a finishing dependent, brings it back
-        deps.forget(task, self.tasks)
-        del self.tasks[task_id]
-        if task.idempotency_key is not None:
-            key = (task.owner, task.idempotency_key)
-            if self._keys.get(key) == task_id:
-                del self._keys[key]
-        self.expired[task.owner] += 1
-
     # ---- transitions -----------------------------------------------------------------
 
     def take(self, worker: WorkerRecord, max_tasks: int, now: float) -> list[ClaimedTask]:
@@ -192,7 +164,9 @@ class QueueState:
             if task_id is None:
                 break
             task = self.tasks[task_id]
-            attempt = leases.grant(task, worker.id, now, self.limits.lease_ttl_s)
+            attempt = leases.grant(
+                task, worker.id, now, self.limits.lease_ttl_s, self.limits.attempts_kept
+            )
             task.state = TaskState.RUNNING
             task.progress = None
             worker.leases.add(task.id)
@@ -216,7 +190,9 @@ class QueueState:
         return claimed
 
     def _make_ready(self, task: Task, now: float) -> None:
-        if task.ready_at > now:
+        if now >= task.give_up_at:  # it waited past task_pending_ttl_s (a last retry, say)
+            self._finish(task, TaskState.DEAD, "pending_ttl", now)
+        elif task.ready_at > now:
             task.state = TaskState.SCHEDULED
             self.deadlines.add(task.ready_at, Kind.READY, task.id)
         else:
@@ -232,12 +208,22 @@ class QueueState:
             worker.leases.discard(task.id)
             self.freed.add(worker.id)
 
-    def _release(self, task: Task, attempt: Attempt, now: float) -> None:
+    def _release(self, task: Task, attempt: Attempt, now: float, *, charge: bool) -> None:
+        """Give the task back, ready at once; ``charge``: the release counts as an attempt."""
         self._end(task, attempt, Outcome.RELEASED, now)
         if task.cancel_requested:
             self._finish(task, TaskState.CANCELLED, "cancelled", now)
-        else:
-            self._make_ready(task, now)
+            return
+        if charge:
+            task.releases += 1
+            # The first few are free: a worker restarted mid-task (a deploy) gives it back
+            # without using up its attempts. The rest count, so claim-and-release loops end.
+            if task.releases > FREE_RELEASES:
+                task.charged += 1
+                if task.charged >= task.max_attempts:
+                    self._finish(task, TaskState.DEAD, "released", now)
+                    return
+        self._make_ready(task, now)
 
     def _lose(self, task: Task, attempt: Attempt, outcome: Outcome, now: float) -> None:
         """The attempt ended without a report: its lease lapsed, or its worker went away."""
@@ -286,6 +272,18 @@ class QueueState:
             # A dependency kept alive for this task's sake may expire now.
             if dep is not None and dep.expires_at is not None and dep.expires_at <= now:
                 self.deadlines.add(now, Kind.EXPIRE, dep_id)
+
+    def _forget(self, task: Task) -> None:
+        """Delete a finished task, with its idempotency key and the cache entry it made."""
+        deps.forget(task, self.tasks)
+        del self.tasks[task.id]
+        self.budget.remove(task)
+        if task.idempotency_key is not None:
+            key = (task.owner, task.idempotency_key)
+            if self._keys.get(key) == task.id:
+                del self._keys[key]
+        self._cache.drop(cache_key(task.owner, task.fingerprint), task.id)
+        self.expired[task.owner] += 1
 
     def trim_throughput(self, now: float) -> None:
         while self.recent and self.recent[0][0] <= now - THROUGHPUT_WINDOW_S:

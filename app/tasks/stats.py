@@ -87,12 +87,17 @@ def page(
     return TaskPage(tasks=views, next_cursor=next_cursor)
 
 
-def workers(queue: QueueState, caller: Principal) -> list[WorkerView]:
-    """The workers ``caller`` registered (all of them for admin), each showing only the
-    running tasks ``caller`` may see: never another principal's task ids.
+def workers(
+    queue: QueueState, caller: Principal, after: str | None, limit: int
+) -> list[WorkerView]:
+    """Up to ``limit`` of the workers ``caller`` registered (all of them for admin), in
+    worker id order after ``after``, each showing only the running tasks ``caller`` may
+    see: never another principal's task ids.
     """
-    views = []
-    for worker in queue.workers:
+    views: list[WorkerView] = []
+    for worker in queue.workers.after(after):
+        if len(views) == limit:
+            break
         if not owners.may_list(caller, worker):
             continue
         view = WorkerView.model_validate(worker)

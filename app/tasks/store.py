@@ -4,7 +4,11 @@ A backend owns the invariants: a task has at most one live lease, and only that 
 act on it (any other gets ``LeaseLost`` and changes nothing, whoever asks; the worker may
 only repeat the report that ended the task's latest attempt, harmlessly); a lease that a
 release or a deregistration ended stays ended; a retried task waits out its backoff; a task
-whose dependency failed is cancelled; finished tasks are forgotten once their result expires.
+whose dependency failed is cancelled; finished tasks are forgotten once their result expires;
+a task still waiting to run ``task_pending_ttl_s`` after its submit (or requeue) ends ``dead``;
+attempts (releases too) never exceed ``max_attempts`` between requeues; stored tasks and
+their JSON bytes stay within the caps and quotas (``app.tasks.budget``), and workers within
+theirs.
 Long-polls (``claim``, ``get``) wait without polling and end early when the backend drains.
 
 Every operation takes ``caller``, the ``Principal`` making the call (handlers pass
@@ -65,8 +69,11 @@ class TaskStore(Protocol):
         ``delay_s`` from now.
 
         Idempotency keys and the result cache are each principal's own. ``depends_on`` may
-        name only tasks ``caller`` may see (others are ``UnknownDependency``). Raises
-        ``TooLarge`` for a payload over the limit, before any change.
+        name only tasks ``caller`` may see (others are ``UnknownDependency``). Raises, before
+        any change: ``TooLarge`` for a payload over the limit, ``TooLate`` for a run time
+        past the pending TTL, ``QuotaExceeded`` (``resource`` "tasks" or "task_bytes") past
+        the caller's quotas, ``QueueFull`` at the task cap, ``Overloaded`` past the byte
+        budget for submits.
         """
         ...
 
@@ -103,7 +110,8 @@ class TaskStore(Protocol):
         *,
         token: str | None = None,
     ) -> TaskView:
-        """Record the live attempt's result; ``TooLarge`` for a result over the limit."""
+        """Record the live attempt's result; ``TooLarge`` for a result over the limit, and
+        ``Overloaded`` if it does not fit the byte budget (nothing changes: retry later)."""
         ...
 
     async def fail(
@@ -116,13 +124,16 @@ class TaskStore(Protocol):
         *,
         token: str | None = None,
     ) -> TaskView:
-        """Record a failed attempt: retried after a backoff while attempts remain."""
+        """Record a failed attempt: retried after a backoff while attempts remain.
+
+        ``TooLarge`` and ``Overloaded`` for an ``error`` as for a result."""
         ...
 
     async def release(
         self, caller: Principal, task_id: str, lease_id: str, *, token: str | None = None
     ) -> TaskView:
-        """Give the task back unfinished and uncharged: ready again at once."""
+        """Give the task back unfinished: ready again at once. The release counts as an
+        attempt (unless the server is draining): the last one leaves it ``dead``."""
         ...
 
     async def get(self, caller: Principal, task_id: str, wait_s: float = 0) -> TaskView:
@@ -170,7 +181,9 @@ class TaskStore(Protocol):
         capacity: int,
     ) -> Registration:
         """Add a worker of ``caller``'s; answer its id, its secret token (only here), how often
-        to heartbeat, and the lease TTL."""
+        to heartbeat, and the lease TTL. At the caller's quota or the total cap the oldest
+        offline worker in the way is forgotten; with none, ``QuotaExceeded`` (``resource``
+        "workers") or ``Overloaded``."""
         ...
 
     async def worker_heartbeat(
@@ -187,11 +200,14 @@ class TaskStore(Protocol):
     async def deregister(
         self, caller: Principal, worker_id: str, *, token: str | None = None
     ) -> WorkerView:
-        """Remove a worker; the tasks it holds go back to the queue, uncharged, and the
-        leases it held are ended for good."""
+        """Remove a worker; the tasks it holds go back to the queue (each release an attempt,
+        as for ``release``), and the leases it held are ended for good."""
         ...
 
-    async def list_workers(self, caller: Principal) -> list[WorkerView]:
-        """``caller``'s workers (every one for admin), online or offline, each listing only
-        the running tasks ``caller`` may see."""
+    async def list_workers(
+        self, caller: Principal, after: str | None = None, limit: int = 100
+    ) -> list[WorkerView]:
+        """Up to ``limit`` of ``caller``'s workers (every one for admin), online or offline,
+        in worker id order after the id ``after``, each listing only the running tasks
+        ``caller`` may see. A page shorter than ``limit`` is the last."""
         ...

@@ -1,9 +1,9 @@
 """Deadlines on the store clock, and the one background loop that fires them.
 
 Transitions that depend on time (a lease lapsing, a delay ending, a worker going quiet, a
-result expiring) are entries in one heap. ``due(now)`` hands back the entries whose time
-has come; the queue checks each against the current state, so a stale entry (a lease since
-renewed, a task since finished) is harmless.
+task waiting too long, a result expiring) are entries in one heap. ``due(now)`` hands back
+the entries whose time has come; the queue checks each against the current state, so a
+stale entry (a lease since renewed, a task since finished) is harmless.
 
 The loop sleeps until the earliest deadline and is woken early when a sooner one is added;
 it never polls. It is also safe to skip: the queue sweeps due deadlines at the start of
@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from itertools import count
 
@@ -34,6 +34,8 @@ class Kind(Enum):
     """A worker may have missed its heartbeats."""
     EXPIRE = "expire"
     """A finished task's result may have expired."""
+    WAIT = "wait"
+    """A task that has not run yet may have waited past ``task_pending_ttl_s``."""
     CACHE = "cache"
     """A cached result may have expired."""
 
@@ -62,6 +64,17 @@ class Deadlines:
 
     def next_at(self) -> float | None:
         return self._heap[0][0] if self._heap else None
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def rebuild(self, entries: Iterable[tuple[float, Kind, str]]) -> None:
+        """Replace every entry with these (the records' own deadlines, one each), so stale
+        and repeated ones cannot pile up."""
+        self._heap = [(when, next(self._seq), kind, key) for when, kind, key in entries]
+        heapq.heapify(self._heap)
+        if self._heap:
+            self.changed(self._heap[0][0])
 
 
 class TimerLoop:

@@ -7,14 +7,24 @@ revokes its leases. An offline worker that calls in again is online again, with 
 A worker belongs to the principal that registered it and is known by the digest of its
 secret token; who may act as it is ``app.tasks.owners``'s rule. A ``WorkerRecord`` names
 what it shows on the wire as ``WorkerView`` does, so the view is read straight off it.
+
+The registry holds at most ``max_workers``, and ``max_per_owner`` of one principal's. At a
+cap, the oldest offline worker in the way (it holds no leases: they were revoked) is
+forgotten to make room, so a crash-looping worker does not lock its key out; with none to
+forget, the registration is refused: -32006 for the caller's quota, -32005 for the total.
+Workers are kept in worker id order, so ``workers.list`` pages on ``after`` (a worker id)
+hold even when the worker named has gone.
 """
 
 from __future__ import annotations
 
+import bisect
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from app.rpc.errors import Overloaded, QuotaExceeded
 from app.tasks.errors import WorkerNotFound
 from app.tasks.models import Health
 
@@ -56,9 +66,16 @@ class WorkerRecord:
 
 
 class Workers:
-    def __init__(self, heartbeat_s: float) -> None:
+    def __init__(
+        self, heartbeat_s: float, max_workers: int = 1000, max_per_owner: int = 100
+    ) -> None:
         self.heartbeat_s = heartbeat_s
+        self.max_workers = max_workers
+        self.max_per_owner = max_per_owner
         self._workers: dict[str, WorkerRecord] = {}
+        self._ids: list[str] = []
+        """Every worker id, sorted: the order of ``workers.list``."""
+        self._held: Counter[str] = Counter()
 
     def register(
         self,
@@ -70,6 +87,8 @@ class Workers:
         token_digest: bytes,
         now: float,
     ) -> WorkerRecord:
+        """A new worker of ``owner``'s, once there is room for it (see the module doc)."""
+        self._make_room(owner)
         worker = WorkerRecord(
             id="w_" + secrets.token_urlsafe(12),
             name=name,
@@ -82,7 +101,33 @@ class Workers:
             last_seen=now,
         )
         self._workers[worker.id] = worker
+        bisect.insort(self._ids, worker.id)
+        self._held[owner] += 1
         return worker
+
+    def _make_room(self, owner: str) -> None:
+        held = self._held[owner]
+        if held >= self.max_per_owner:
+            oldest = self._oldest_offline(owner)
+            if oldest is None:
+                raise QuotaExceeded(
+                    data={"resource": "workers", "limit": self.max_per_owner, "held": held}
+                )
+            self.remove(oldest.id)
+        if len(self._workers) >= self.max_workers:
+            oldest = self._oldest_offline(None)
+            if oldest is None:
+                raise Overloaded(data={"resource": "workers", "limit": self.max_workers})
+            self.remove(oldest.id)
+
+    def _oldest_offline(self, owner: str | None) -> WorkerRecord | None:
+        """The offline worker (of ``owner``'s, unless None) silent the longest."""
+        offline = [
+            w
+            for w in self._workers.values()
+            if w.health is Health.OFFLINE and not w.leases and owner in (None, w.owner)
+        ]
+        return min(offline, key=lambda w: w.last_seen, default=None)
 
     def get(self, worker_id: str) -> WorkerRecord:
         worker = self._workers.get(worker_id)
@@ -96,7 +141,17 @@ class Workers:
     def remove(self, worker_id: str) -> WorkerRecord:
         worker = self.get(worker_id)
         del self._workers[worker_id]
+        del self._ids[bisect.bisect_left(self._ids, worker_id)]
+        self._held[worker.owner] -= 1
+        if not self._held[worker.owner]:
+            del self._held[worker.owner]
         return worker
+
+    def after(self, worker_id: str | None) -> Iterator[WorkerRecord]:
+        """Every worker in id order, from the first whose id sorts after ``worker_id``."""
+        start = 0 if worker_id is None else bisect.bisect_right(self._ids, worker_id)
+        for index in range(start, len(self._ids)):
+            yield self._workers[self._ids[index]]
 
     def seen(self, worker: WorkerRecord, now: float) -> None:
         """Record a sign of life: the worker is online (again)."""

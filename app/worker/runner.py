@@ -9,7 +9,8 @@ renews every lease it holds (``workers.heartbeat``) and stops the tasks the serv
 process can act as this worker. ``Options.key``, if given, is sent as the bearer key.
 
 Connection errors are retried with backoff: claims and heartbeats are safe to repeat, and
-complete/fail/release are harmless to repeat with the same lease. If the server no longer
+complete/fail/release are harmless to repeat with the same lease. So is a report the server
+refused for want of room (-32005), while the lease lives. If the server no longer
 knows the worker (it restarted), the worker registers again. On SIGTERM it stops claiming,
 gives running tasks ``grace_s`` to finish, releases the rest, deregisters and exits.
 """
@@ -30,7 +31,7 @@ from typing import Any, Literal
 import aiohttp
 
 from app.client import Client, TransportError
-from app.rpc.errors import InvalidParams, RPCError
+from app.rpc.errors import InvalidParams, Overloaded, RPCError
 from app.tasks.errors import LeaseLost, TaskNotFound, WorkerNotFound
 from app.worker.task_types import PermanentError, TaskContext, TaskFn
 
@@ -251,15 +252,17 @@ class Worker:
             except (LeaseLost, TaskNotFound) as exc:
                 log.warning("%s for task %s: %s", method, task_id, exc.message)
                 return "lost"
-            except (RPCError, TypeError) as exc:  # TypeError: a result JSON cannot carry
-                log.error("%s for task %s refused: %s", method, task_id, exc)
-                return "refused"
-            except CONNECTION_ERRORS as exc:
+            except (Overloaded, *CONNECTION_ERRORS) as exc:
+                # Overloaded: the server has no room for the report now (its byte budget is
+                # full) and changed nothing; the lease lives on heartbeats, so try again.
                 failures += 1
                 if loop.time() >= give_up_at:
                     log.error("gave up on %s for task %s: %s", method, task_id, exc)
                     return "lost"  # the lease has lapsed by now: the server retries the task
                 await asyncio.sleep(_backoff(failures))
+            except (RPCError, TypeError) as exc:  # TypeError: a result JSON cannot carry
+                log.error("%s for task %s refused: %s", method, task_id, exc)
+                return "refused"
 
     async def _heartbeats(self) -> None:
         while True:

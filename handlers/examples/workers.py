@@ -53,4 +53,7 @@ HEARTBEAT: list[Example] = [
 
 DEREGISTER: list[Example] = [Example("leave", _WORKER, _VIEW)]
 
-LIST: list[Example] = [Example("one worker", {}, [_VIEW])]
+LIST: list[Example] = [
+    Example("one worker", {}, [_VIEW]),
+    Example("the page after a worker", {"after": "w_Lk2vQ8aZ0mRt", "limit": 100}, [_VIEW]),
+]

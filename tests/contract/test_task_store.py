@@ -58,6 +58,7 @@ from app.tasks.models import (
     TaskView,
     WorkerView,
 )
+from app.tasks.state import FREE_RELEASES
 from app.tasks.store import TaskStore
 from tests.helpers.backends import opened
 from tests.helpers.tasks import Arrivals, TaskBackend
@@ -338,9 +339,8 @@ MACHINE_SETTINGS: dict[str, Any] = {
     "task_retry_base_s": 1,
     "task_retry_max_s": 8,
     "task_result_ttl_s": 50,
+    "task_attempts_kept": 2,  # small, so that views drop old attempts often
 }
-CHARGED = frozenset({Outcome.FAILED, Outcome.EXPIRED, Outcome.TIMED_OUT, Outcome.REVOKED})
-"""Outcomes that count against ``max_attempts``."""
 
 Lease = tuple[str, str]
 """(task id, lease id), as a claim answered them."""
@@ -398,9 +398,11 @@ class TaskMachine(RuleBasedStateMachine):
             return None
 
     def attempt(self, lease_id: str) -> AttemptView | None:
+        """The attempt, unless its task or its place in the kept history is gone."""
         grant = self.grants[lease_id]
         view = self.view(grant.task_id)
-        return None if view is None else view.attempts[grant.attempt - 1]
+        kept = [] if view is None else [a for a in view.attempts if a.number == grant.attempt]
+        return kept[0] if kept else None
 
     def live(self, lease_id: str) -> bool:
         attempt = self.attempt(lease_id)
@@ -488,7 +490,7 @@ class TaskMachine(RuleBasedStateMachine):
         return (
             view is not None
             and made is not None
-            and self.grants[lease[1]].attempt == len(view.attempts)
+            and self.grants[lease[1]].attempt == view.attempt
             and made is report
         )
 
@@ -700,9 +702,18 @@ class TaskMachine(RuleBasedStateMachine):
                 deps = [views[dep_id] for dep_id in view.depends_on]  # kept while it waits
                 assert any(dep.state is not TaskState.SUCCEEDED for dep in deps)
                 assert all(dep.state not in FAILED_UPSTREAM for dep in deps)
+            # Every ended attempt is charged (releases past the free ones too), so: never more
+            # than max_attempts (plus the free releases) since the last requeue, and fewer
+            # ended ones while the task can still run.
+            since = view.attempt - self.requeue_mark.get(view.task_id, 0)
+            allowed = view.max_attempts + FREE_RELEASES
+            assert since <= allowed
+            numbers = [a.number for a in view.attempts]
+            assert numbers == list(range(view.attempt - len(numbers) + 1, view.attempt + 1))
+            assert len(numbers) <= MACHINE_SETTINGS["task_attempts_kept"]
             if not view.state.terminal:
-                since = view.attempts[self.requeue_mark.get(view.task_id, 0) :]
-                assert sum(a.outcome in CHARGED for a in since) < view.max_attempts
+                ended = since - (view.state is TaskState.RUNNING)
+                assert ended < allowed
                 assert all(dep_id in views for dep_id in view.depends_on)
             else:
                 assert view.finished_at is not None

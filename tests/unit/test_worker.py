@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from app.client import Client, TransportError
-from app.rpc.errors import InvalidParams
+from app.rpc.errors import InvalidParams, Overloaded
 from app.tasks.errors import LeaseLost, TaskNotFound, WorkerNotFound
 from app.worker import Options, TaskContext, Worker
 from app.worker.runner import _Running
@@ -141,6 +141,24 @@ async def test_connection_errors_are_retried(beating: Queue, rpc: ScriptedClient
     await running
     assert (view["state"], view["result"]) == ("succeeded", 5)
     assert all(not faults for faults in rpc.faults.values())  # each one happened
+
+
+async def test_a_result_the_server_has_no_room_for_yet_is_sent_again(
+    beating: Queue, rpc: ScriptedClient
+) -> None:
+    # -32005 for a report: the server's byte budget is full and nothing changed; the lease
+    # lives on heartbeats, so the worker tries again rather than failing the task.
+    full = Overloaded(data={"resource": "task_bytes", "limit": 1, "size": 1})
+    rpc.faults["tasks.complete"] = [full]
+    task = await beating.submit(payload={"op": "add", "a": 2, "b": 3})
+    w = worker(rpc)
+    running = asyncio.create_task(w.run())
+    view = await beating.get(task, wait_s=10)
+    w.stop()
+    await running
+    assert (view["state"], view["result"]) == ("succeeded", 5)
+    assert [m for m, _ in rpc.sent].count("tasks.complete") == 2
+    assert "tasks.fail" not in [m for m, _ in rpc.sent]
 
 
 async def test_a_loop_that_fails_stops_the_worker_cleanly_and_says_why(

@@ -304,15 +304,20 @@ async def test_cancel_a_waiting_task_now_and_a_running_one_at_its_next_heartbeat
     assert err["code"] == 5006 and err["data"]["state"] == "succeeded"
 
 
-async def test_release_gives_a_task_back_uncharged(q: Queue) -> None:
-    await q.submit(max_attempts=1)
+async def test_release_gives_a_task_back_and_past_two_counts_as_an_attempt(q: Queue) -> None:
+    """Two releases are free (a worker restarted mid-task); the ones after use up attempts,
+    so a claim-and-release loop ends."""
+    await q.submit(max_attempts=2)
     worker = await q.worker()
-    claimed = await q.claim_one(worker)
-    view = await q.call("tasks.release", q.lease(claimed))
-    assert view["state"] == "pending" and view["attempts"][0]["outcome"] == "released"
-    again = await q.claim_one(worker)
-    assert again["attempt"] == 2
-    assert (await q.fail(again))["state"] == "dead"  # only the failure was charged
+    for attempt in range(1, 5):
+        claimed = await q.claim_one(worker)
+        assert claimed["attempt"] == attempt  # ready at once: a release waits out no backoff
+        view = await q.call("tasks.release", q.lease(claimed))
+        assert view["attempts"][-1]["outcome"] == "released"
+        if attempt < 4:
+            assert view["state"] == "pending"
+    assert (view["state"], view["reason"], view["attempt"]) == ("dead", "released", 4)
+    assert await q.claim(worker) == []
 
 
 async def test_deregister_releases_held_tasks(q: Queue) -> None:
