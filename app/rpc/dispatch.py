@@ -289,10 +289,12 @@ class Dispatcher:
             return self._refuse(id_, error, started, request)
 
         call = CallRecord(name, started, id_, notification)
+        if refusal is not None:
+            # Not raised: one error answers many calls, and raising it from this frame each
+            # time would tie it to the frame in a cycle only the garbage collector breaks.
+            return self._fail(call, refusal, request)
         target = self._targets.get(name)
         try:
-            if refusal is not None:
-                raise refusal
             if target is None:
                 raise self._not_found(name)
             if target.scope is not None:
