@@ -13,9 +13,10 @@ import asyncio
 import os
 import statistics
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
-from bench import layers, report, scenarios, servers, taskqueue, wrk
+from bench import hostile, layers, memory, report, scenarios, servers, taskqueue, wrk
 from bench.report import Row
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(_measure(scenario, ceiling, app, wrk_path, logs, load_cpu, args))
         with servers.running(
             "rpc-hub (queue)",
-            servers.app_command(),
+            servers.app_command(*scenarios.THROUGHPUT_FLAGS),
             server_cpu,
             logs / "queue.log",
             servers.APP_READY,
@@ -87,10 +88,20 @@ def main(argv: list[str] | None = None) -> int:
                     vs_ceiling=None,
                 )
             )
+        flood = hostile.run(wrk_path, logs, server_cpu, load_cpu, args.seconds)
+        filled = memory.run(logs, server_cpu)
     report.show(rows, settings)
     for cost in costs:
         print(f"{cost.step}: {cost.ns:,.0f} ns per {cost.per} (in process)")
-    report.save(rows, settings, args.output, costs)
+    print(
+        f"hostile: honest caller p50 {flood.honest_p50_ms:.2f} ms, p99 {flood.honest_p99_ms:.2f}"
+        f" ms, {flood.honest_failures} failed; flood {flood.hostile_requests_per_s:,.0f} req/s,"
+        f" {flood.shed_share:.0%} shed; server RSS {flood.rss_mib:.0f} MiB"
+    )
+    phases = ", ".join(f"{phase} {mib:.0f} MiB" for phase, mib in filled.after_mib.items())
+    print(f"memory, every cap filled: idle {filled.idle_mib:.0f} MiB, then {phases}")
+    extra = {"hostile": asdict(flood), "memory": asdict(filled)}
+    report.save(rows, settings, args.output, costs, extra)
     return 0
 
 

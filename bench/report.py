@@ -6,7 +6,7 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,7 +79,11 @@ def show(rows: list[Row], settings: dict[str, object]) -> None:
 
 
 def save(
-    rows: list[Row], settings: dict[str, object], path: Path, layers: Sequence[Cost] = ()
+    rows: list[Row],
+    settings: dict[str, object],
+    path: Path,
+    layers: Sequence[Cost] = (),
+    extra: Mapping[str, object] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
@@ -88,5 +92,6 @@ def save(
         "settings": settings,
         "rows": [asdict(row) for row in rows],
         "layers_ns": {f"{cost.step} (per {cost.per})": round(cost.ns) for cost in layers},
+        **(extra or {}),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")

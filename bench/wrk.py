@@ -33,6 +33,9 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+    """Failed requests: socket errors and timeouts, plus non-2xx answers."""
+    requests: int = 0
+    non_2xx: int = 0
 
 
 def ensure_wrk() -> str:
@@ -81,4 +84,6 @@ def run(wrk: str, url: str, lua_path: str, seconds: int, connections: int, cpu: 
         p50_ms=result["p50_us"] / 1000,
         p99_ms=result["p99_us"] / 1000,
         errors=result["errors"] + result["non_2xx"],
+        requests=result["requests"],
+        non_2xx=result["non_2xx"],
     )
