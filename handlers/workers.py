@@ -20,6 +20,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.rpc.context import CallContext
+from app.rpc.errors import InvalidParams
 from app.rpc.namespace import Method, Namespace
 from app.tasks.errors import WorkerNotFound
 from app.tasks.models import (
@@ -38,6 +39,9 @@ WORK = "tasks:work"
 """The scope of every workers.* method, as of the worker's calls in tasks.*."""
 MAX_PAGE = 500
 """The most workers one workers.list answers, as for tasks.list."""
+MAX_PAIRS = 1000
+"""The most type-and-queue pairs one worker may serve: each claim looks at every pair that
+has ready tasks, so this bounds what one claim costs."""
 
 
 async def register(
@@ -54,8 +58,13 @@ async def register(
 
     The ``worker_token`` is shown only here: send it with every later call about the worker.
     Past your quota of workers: -32006; past the server's cap: -32005 (an offline worker
-    of yours, or anyone's for the cap, is forgotten first to make room).
+    of yours, or anyone's for the cap, is forgotten first to make room). ``types`` times
+    ``queues`` may name at most 1,000 pairs.
     """
+    pairs = len(set(types)) * len(set(queues))
+    if pairs > MAX_PAIRS:
+        problem = f"{pairs} type-and-queue pairs; at most {MAX_PAIRS}: run more workers instead"
+        raise InvalidParams(data=[{"path": "queues", "problem": problem, "type": "too_many"}])
     return await tasks.register(ctx.principal, name, types, queues, capacity)
 
 

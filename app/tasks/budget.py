@@ -4,10 +4,9 @@ Counted: each stored task (finished ones too, until they are forgotten), and the
 of each task's payload, result and error, as kept, plus ``DEPENDENCY_BYTES`` per dependency
 (``Task.stored_bytes``): a dependency costs about that much memory in the sets that link
 the tasks, and 100 of them on each of 100,000 tasks would otherwise take a gigabyte. The
-caller's own
-quotas are checked first (-32006: the refusal the caller can do something about), then the
-shared caps (5007 for the task count, as before; -32005 for bytes). Admin is not exempt:
-its tasks take the same memory.
+caller's own quotas are checked first (-32006: the refusal the caller can do something
+about), then the shared caps (5007 for the task count, as before; -32005 for bytes). Admin
+is not exempt: its tasks take the same memory.
 
 Submits may fill only ``1 - 1/RESULT_SHARE`` of the byte budget: the rest is kept for the
 results and errors of work already accepted, so a full queue still lets its tasks finish.

@@ -137,3 +137,24 @@ async def test_workers_list_pages(make_client: MakeClient) -> None:
         after = page[-1]["worker_id"]
     assert pages == [ids[:2], ids[2:4], ids[4:]]
     assert (await q.error("workers.list", {"limit": 501}))["code"] == -32602
+
+
+async def test_a_worker_serves_at_most_1000_type_and_queue_pairs(make_client: MakeClient) -> None:
+    """Each claim looks at every pair with ready tasks: the bound is what one claim costs."""
+    q = await make_queue(make_client)
+    many = {
+        "name": "w",
+        "types": [f"t{n}" for n in range(100)],
+        "queues": [f"q{n}" for n in range(11)],
+    }
+    err = await q.error("workers.register", many)
+    assert err["code"] == -32602
+    assert err["data"] == [
+        {
+            "path": "queues",
+            "problem": "1100 type-and-queue pairs; at most 1000: run more workers instead",
+            "type": "too_many",
+        }
+    ]
+    many["queues"] = many["queues"][:10]
+    assert "worker_id" in await q.call("workers.register", many)
