@@ -17,6 +17,7 @@ from app.rpc.registry import Registry
 from app.server.builtin import BUILTIN, ENGINE
 from app.server.call_log import CallLog
 from app.server.keys import (
+    ADMISSION,
     CREDENTIALS,
     DISPATCHER,
     EDGE,
@@ -114,6 +115,7 @@ def create_app(
     credentials = Credentials(settings, registry.scopes)
     app[CREDENTIALS] = credentials
     admission = http.Admission(settings.max_inflight)
+    app[ADMISSION] = admission
     app.add_routes(
         http.routes(edge, dispatcher, credentials, stores, cors, openrpc_json, admission)
     )

@@ -10,6 +10,7 @@ from app.server.lifecycle import Stores
 from app.settings import Settings
 from app.transport.credentials import Credentials
 from app.transport.edge import Edge
+from app.transport.http import Admission
 
 SETTINGS = web.AppKey("settings", Settings)
 REGISTRY = web.AppKey("registry", Registry)
@@ -20,3 +21,5 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 CREDENTIALS = web.AppKey("credentials", Credentials)
 EDGE = web.AppKey("edge", Edge)
 """What every response passes through, with its count of refusals."""
+ADMISSION = web.AppKey("admission", Admission)
+"""Requests in flight on /rpc, and the cap past which they are shed."""

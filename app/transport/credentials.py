@@ -35,7 +35,7 @@ _NO_KEY = Unauthorized(data={"reason": "this call needs a key: send Authorizatio
 class Resolved:
     principal: Principal
     failed: bool = False
-    """The request presented a credential that was refused: answer it only after a delay."""
+    """A credential was checked and refused: answer only after a delay, to slow guessing."""
 
 
 def is_loopback(host: str) -> bool:
@@ -123,7 +123,8 @@ class Credentials:
             limited = RateLimited(
                 data={"reason": "too many wrong keys from this address", "retry_after_s": wait}
             )
-            return Resolved(_refused(limited), failed=True)
+            # No key was looked at, so there is nothing to slow: answer at once.
+            return Resolved(_refused(limited))
         return self._failure(group, principal)
 
     def rate_key(self, principal: Principal, address: str | None) -> str:

@@ -46,6 +46,8 @@ class Admission:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.inflight = 0
+        self.delayed = 0
+        """Requests waiting out the delay after a wrong key (not in flight meanwhile)."""
 
 
 class Readiness(Protocol):
@@ -86,7 +88,15 @@ def routes(
             address = request.remote
             resolved = credentials.resolve(headers, address, cross_site=cross_site)
             if resolved.failed and credentials.delay_s:
-                await asyncio.sleep(credentials.delay_s)  # slows guessing; costs no thread
+                # Slows guessing; a timer, not work, so it holds no in-flight place meanwhile
+                # (or wrong keys sent fast enough would shed everyone else).
+                admission.inflight -= 1
+                admission.delayed += 1
+                try:
+                    await asyncio.sleep(credentials.delay_s)
+                finally:
+                    admission.delayed -= 1
+                    admission.inflight += 1
             body = await _read(request, edge.read_timeout_s)
             principal = resolved.principal
             out = await dispatcher.dispatch(

@@ -4,7 +4,9 @@ client hung up is cancelled instead of run to its end."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+from app.server.keys import ADMISSION
 from tests.helpers.probe import Probe
 from tests.helpers.rpc import MakeClient, post, result
 
@@ -57,3 +59,27 @@ async def test_a_batch_of_heavy_calls_lets_another_request_in_between_them(
     await batch
     assert "light" in probe.spun
     assert probe.spun.index("light") < len(heavy)  # answered before the batch was through
+
+
+async def test_wrong_keys_waiting_out_their_delay_hold_no_in_flight_place(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """Else wrong keys sent fast enough would get everyone else shed with 503."""
+    client = await make_client(
+        max_inflight=1, keys_file=str(tmp_path / "keys"), auth_failure_delay_s=30.0
+    )
+    admission = client.server.app[ADMISSION]
+    wrong = {"Authorization": "Bearer rpch_wrong"}
+    guessing = [
+        asyncio.create_task(post(client, {"jsonrpc": "2.0", "method": "calc.add"}, **wrong))
+        for _ in range(3)
+    ]
+    try:
+        async with asyncio.timeout(10):
+            while admission.delayed < 3:  # noqa: ASYNC110 (a counter, with no event to await)
+                await asyncio.sleep(0.01)
+        assert admission.inflight == 0
+        assert await result(client, "calc.add", [2, 3]) == 5
+    finally:
+        for task in guessing:
+            task.cancel()
