@@ -47,3 +47,12 @@ async def error(client: Client, method: str, params: Any = None) -> dict[str, An
     assert set(response) == {"jsonrpc", "error", "id"}
     error_object: dict[str, Any] = response["error"]
     return error_object
+
+
+def quota_exceeded(resource: str, limit: int, held: int) -> dict[str, Any]:
+    """The -32006 error object for a caller holding ``held`` of ``limit`` ``resource``."""
+    return {
+        "code": -32006,
+        "message": "Quota exceeded",
+        "data": {"resource": resource, "limit": limit, "held": held},
+    }

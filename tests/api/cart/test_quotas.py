@@ -12,7 +12,7 @@ from typing import Any
 
 from app.clock import ManualClock
 from tests.helpers.keys import bearer, new_key
-from tests.helpers.rpc import Client, MakeClient, post
+from tests.helpers.rpc import Client, MakeClient, post, quota_exceeded
 
 QUOTA = 2
 TTL_S = 60.0
@@ -26,11 +26,7 @@ async def create(client: Client, who: dict[str, str]) -> Any:
 
 
 def quota_error(held: int = QUOTA, limit: int = QUOTA) -> dict[str, Any]:
-    return {
-        "code": -32006,
-        "message": "Quota exceeded",
-        "data": {"resource": "carts", "limit": limit, "held": held},
-    }
+    return quota_exceeded("carts", limit, held)
 
 
 async def test_a_key_past_its_quota_gets_32006_and_another_key_does_not(
