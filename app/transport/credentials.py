@@ -14,16 +14,16 @@ import ipaddress
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from time import time
+from time import monotonic, time
 
 from aiohttp import hdrs
 
 from app.auth import keyfile
 from app.auth.keys import digest, key_id_of
+from app.limits.gcra import Gcra
 from app.rpc.access import ADMIN, Principal
 from app.rpc.errors import RateLimited, Unauthorized
 from app.settings import Settings
-from app.transport.throttle import FailureThrottle
 
 log = logging.getLogger("app.auth")
 
@@ -71,7 +71,9 @@ class Credentials:
             log.warning("RPC_ADMIN_TOKEN is %d characters: use 32 or more", len(token))
         self._admin_digest = digest(token).encode() if token else None
         self._admin = Principal("admin-token", "admin token", frozenset({ADMIN}))
-        self._throttle = FailureThrottle()
+        # Ten wrong keys at once per address, then one every 6 s; the same GCRA as the
+        # rate limits, in a table of its own.
+        self._failures = Gcra(rate=1 / 6, burst=10, max_keys=10_000)
         self._entries: dict[str, keyfile.KeyEntry] = {}
         self._principals: dict[str, Principal] = {}
         self._verified: dict[str, tuple[Principal, float | None]] = {}
@@ -109,7 +111,7 @@ class Credentials:
         scheme, _, key = header.partition(" ")
         key = key.strip()
         group = _address_group(address)
-        wait = self._throttle.retry_after(group)
+        wait = self._failures.retry_after(group, monotonic())
         if scheme.lower() != "bearer" or not key:
             reason = "send the key as Authorization: Bearer <key>"
             principal = _refused(Unauthorized(data={"reason": reason}))
@@ -131,11 +133,11 @@ class Credentials:
         """Whom a request's calls are charged to: its key, or without one its client address
         (so strangers without keys do not share, nor drain, one allowance)."""
         if principal is self.anonymous or principal.refusal is not None:
-            return "address:" + _address_group(address)
+            return _address_key(address)
         return principal.id
 
     def _failure(self, group: str, principal: Principal) -> Resolved:
-        self._throttle.failed(group)
+        self._failures.charge(group, (1,), monotonic())
         return Resolved(principal, failed=True)
 
     def _check(self, key: str, *, admin: bool) -> Principal:
@@ -175,6 +177,12 @@ def _address_group(address: str | None) -> str:
     if ip.version == 6:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return address
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_key(address: str | None) -> str:
+    """The rate-limit key of keyless calls from ``address`` (made once, not per request)."""
+    return "address:" + _address_group(address)
 
 
 def _refused(error: Unauthorized | RateLimited) -> Principal:

@@ -96,3 +96,14 @@ def test_no_window_ever_gets_more_than_the_burst_plus_the_rate(
             if end >= start:
                 units = sum(cost for at, cost in granted if start <= at <= end)
                 assert units <= burst + rate * (end - start) + 1e-6
+
+
+def test_wrong_keys_are_allowed_in_a_burst_then_one_per_interval() -> None:
+    """The credentials' failure throttle: ``retry_after`` before each charge."""
+    failures = Gcra(rate=1 / 10, burst=3, max_keys=10)
+    for _ in range(3):
+        assert failures.retry_after("a", 0.0) == 0
+        failures.charge("a", (1,), 0.0)
+    assert math.isclose(failures.retry_after("a", 0.0), 10)
+    assert failures.retry_after("b", 0.0) == 0  # per address
+    assert failures.retry_after("a", 10.0) == 0

@@ -1,4 +1,4 @@
-"""The key format, its checksum, the keys file, and the failure throttle."""
+"""The key format, its checksum and the keys file (the failure throttle is a Gcra: test_gcra)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from app.auth import keyfile
 from app.auth.keys import PREFIX, digest, key_id_of, new_key
-from app.transport.throttle import FailureThrottle
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -58,23 +57,3 @@ def test_a_missing_file_holds_no_keys_and_a_broken_one_says_where(tmp_path: Path
     broken.write_text('{"id": "x"}\n')
     with pytest.raises(keyfile.KeyFileError, match="line 1"):
         keyfile.load(broken)
-
-
-def test_failures_are_allowed_in_a_burst_then_one_per_interval() -> None:
-    now = [0.0]
-    throttle = FailureThrottle(burst=3, interval_s=10, clock=lambda: now[0])
-    for _ in range(3):
-        assert throttle.retry_after("a") == 0
-        throttle.failed("a")
-    assert throttle.retry_after("a") == pytest.approx(10)
-    assert throttle.retry_after("b") == 0  # per address
-    now[0] = 10.0
-    assert throttle.retry_after("a") == 0
-
-
-def test_the_throttle_forgets_the_oldest_address_past_its_bound() -> None:
-    throttle = FailureThrottle(burst=1, interval_s=60, max_addresses=2, clock=lambda: 0.0)
-    for address in ("a", "b", "c"):
-        throttle.failed(address)
-    assert throttle.retry_after("a") == 0  # forgotten
-    assert throttle.retry_after("b") > 0 and throttle.retry_after("c") > 0
