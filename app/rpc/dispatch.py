@@ -206,7 +206,8 @@ class Dispatcher:
         refused: list[Any] = []
         if self._meter is not None:
             allowed, refusal = await self._meter.charge(request.rate_key, docs, size)
-            docs, refused = docs[:allowed], docs[allowed:]
+            if refusal is not None:
+                docs, refused = docs[:allowed], docs[allowed:]
         responses: list[dict[str, Any]] = []  # notifications get no answer
         turn_ends = perf_counter() + _TURN_S
         for index, doc in enumerate(docs):

@@ -14,18 +14,18 @@ import logging
 from collections import Counter
 from typing import Any, cast
 
-import orjson
 from aiohttp import web, web_protocol
 from aiohttp.web_request import BaseRequest
 
 from app.rpc.errors import InternalError, InvalidRequest, Overloaded, RPCError
+from app.transport.edge import error_body, error_response
 
 log = logging.getLogger("app.transport")
 
 
 def _raw_response(status: str, error: RPCError, *extra: str) -> bytes:
     """A whole HTTP/1.1 response that closes the connection, for before aiohttp is involved."""
-    body = orjson.dumps({"jsonrpc": "2.0", "error": error.to_error(), "id": None})
+    body = error_body(error)
     head = [
         f"HTTP/1.1 {status}",
         "Content-Type: application/json",
@@ -95,8 +95,7 @@ class GuardedHandler(web_protocol.RequestHandler):
                 "Bad Request: malformed HTTP; send an HTTP/1.1 POST with JSON to /rpc",
                 data={"status": status},
             )
-        body = orjson.dumps({"jsonrpc": "2.0", "error": error.to_error(), "id": None})
-        response = web.Response(status=status, body=body, content_type="application/json")
+        response = error_response(status, error)
         response.force_close()
         return response
 

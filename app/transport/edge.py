@@ -219,6 +219,10 @@ class Edge:
         return edged
 
 
+def error_body(error: RPCError) -> bytes:
+    """A JSON-RPC error response with id null: the body of every refusal."""
+    return orjson.dumps({"jsonrpc": "2.0", "error": error.to_error(), "id": None})
+
+
 def error_response(status: int, error: RPCError) -> web.Response:
-    body = orjson.dumps({"jsonrpc": "2.0", "error": error.to_error(), "id": None})
-    return web.Response(status=status, body=body, content_type="application/json")
+    return web.Response(status=status, body=error_body(error), content_type="application/json")
