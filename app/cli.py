@@ -26,11 +26,21 @@ class Command:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from app.server import processes
     from app.server.run import serve
+    from app.stores import StartupError
 
     config = _settings(args)
+    parser: argparse.ArgumentParser = args.parser
+    if (refusal := processes.refusal(config)) is not None:
+        parser.error(refusal)
     logs.configure(config.log_format, config.log_level, floods=logs.SERVER_FLOODS)
-    asyncio.run(serve(config))
+    if config.processes > 1:
+        return processes.supervise(config)
+    try:
+        asyncio.run(serve(config))
+    except StartupError as error:
+        parser.exit(1, f"rpc-hub serve: {error}\n")
     return 0
 
 

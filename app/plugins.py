@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.rpc.namespace import Namespace
-from app.stores import Backend, StoreContext
+from app.stores import Backend, StartupError, StoreContext
 
 BackendFactory = Callable[[StoreContext], Backend]
 
@@ -27,10 +27,19 @@ class Provider:
     protocol: type[Any]
     memory: BackendFactory
     """The in-process backend: state lives as long as the process."""
+    redis: BackendFactory | None = None
+    """The backend on Redis: state shared by replicas and kept across restarts."""
 
     def build(self, context: StoreContext) -> Backend:
-        """The backend the settings choose (``memory`` is the only kind so far)."""
-        store = self.memory(context)
+        """The backend the settings choose: memory, or Redis where ``store`` names one."""
+        factory = self.memory
+        if context.redis is not None:
+            if self.redis is None:
+                raise StartupError(
+                    f"{self.protocol.__name__} has no Redis backend: serve it with RPC_STORE=memory"
+                )
+            factory = self.redis
+        store = factory(context)
         implements = isinstance(store, self.protocol)  # apart, so `store` keeps its type
         if not implements:
             raise TypeError(f"{type(store).__name__} does not implement {self.protocol.__name__}")

@@ -40,6 +40,22 @@ class Settings:
     host: str = setting("127.0.0.1", "Interface to listen on. The Docker image sets 0.0.0.0.")
     port: Annotated[int, Field(ge=0, le=65535)] = setting(8080, "TCP port (0 picks a free one).")
 
+    # Store
+    store: Annotated[str, Field(pattern=r"^(memory|rediss?://.+)$")] = setting(
+        "memory",
+        "Where state lives: memory (this process only), or redis://[user:password@]host:port/db "
+        "(rediss:// for TLS), shared by replicas and kept across restarts.",
+    )
+    redis_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] = setting(
+        "rpc-hub", "Prefix of every Redis key, so that two deployments can share one Redis."
+    )
+    redis_timeout_s: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = setting(
+        2.0, "Seconds to wait for Redis before a call gets -32005 and /readyz turns 503."
+    )
+    processes: Annotated[int, Field(ge=1, le=256)] = setting(
+        1, "Server processes sharing the port (reuse_port); more than 1 needs the Redis store."
+    )
+
     # Logging
     log_format: Literal["text", "json"] = setting("text", "Log line format.")
     log_level: LogLevel = setting("info", "Lowest level logged.")

@@ -9,10 +9,17 @@ serving, drains it when shutdown begins, and closes it after the last call.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.clock import Clock
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.redis_link import Link
+
+
+class StartupError(RuntimeError):
+    """The stores cannot start as configured; the message tells the operator why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +28,23 @@ class StoreContext:
 
     settings: Settings
     clock: Clock
+    redis: Link | None = None
+    """The process's Redis pool, when ``settings.store`` names a Redis; opened by the app."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock) -> StoreContext:
+        redis = None
+        if settings.store != "memory":
+            from app.redis_link import Link  # here: app.redis_link imports this module
+
+            redis = Link(settings.store, settings.redis_prefix, settings.redis_timeout_s)
+        return cls(settings, clock, redis)
+
+    def link(self) -> Link:
+        """The Redis pool, for a Redis backend; an error if the settings chose memory."""
+        if self.redis is None:
+            raise RuntimeError("a Redis backend needs RPC_STORE=redis://…")
+        return self.redis
 
 
 class Backend(Protocol):

@@ -77,7 +77,7 @@ def create_app(
         plugins = served_plugins(settings)
     plugins = [ENGINE, *plugins]
     registry, document = build_api(settings, plugins)
-    stores = Stores(plugins, StoreContext(settings, clock or SystemClock()))
+    stores = Stores(plugins, StoreContext.from_settings(settings, clock or SystemClock()))
     cors = CorsPolicy.from_origins(settings.cors_origins)
     call_log = (
         CallLog(settings.log_format, methods=registry.names)

@@ -22,11 +22,15 @@ class Stores:
                 if provider.protocol in self.by_protocol:
                     raise ValueError(f"two plugins provide {provider.protocol.__name__}")
                 self.by_protocol[provider.protocol] = provider.build(context)
+        self._redis = context.redis
         self._open = False
         self._draining = False
 
     async def open(self) -> None:
-        """Open every backend in order; if one fails, close those already open, then raise."""
+        """Open the Redis pool (if any), then every backend in order; if one fails, close
+        those already open, then raise."""
+        if self._redis is not None:
+            await self._redis.open()
         opened: list[Backend] = []
         try:
             for backend in self.by_protocol.values():
@@ -34,6 +38,7 @@ class Stores:
                 opened.append(backend)
         except BaseException:
             await _close_all(reversed(opened))
+            await self._close_redis()
             raise
         self._open = True
 
@@ -47,10 +52,19 @@ class Stores:
         """Close every backend, last opened first, even when one of them fails."""
         self._open = False
         await _close_all(reversed(self.by_protocol.values()))
+        await self._close_redis()
+
+    async def _close_redis(self) -> None:
+        if self._redis is not None:
+            await self._redis.close()
 
     @property
     def ready(self) -> bool:
         return self._open and not self._draining
+
+    async def reachable(self) -> bool:
+        """Whether the stores can serve now: open, and their Redis (if any) answers."""
+        return self._redis is None or await self._redis.ping()
 
     @property
     def draining(self) -> bool:

@@ -182,12 +182,23 @@ class Listener:
 class GuardedSite(web.BaseSite):
     """A TCP site whose connections a ``Listener`` makes."""
 
-    __slots__ = ("_host", "_listener", "_port")
+    __slots__ = ("_host", "_listener", "_port", "_reuse_port")
 
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, **listener: Any) -> None:
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        *,
+        reuse_port: bool = False,
+        **listener: Any,
+    ) -> None:
+        """``reuse_port``: share the port with the other server processes (the kernel spreads
+        new connections over them)."""
         super().__init__(runner)
         self._host = host
         self._port = port
+        self._reuse_port = reuse_port
         self._listener = listener
 
     @property
@@ -201,4 +212,6 @@ class GuardedSite(web.BaseSite):
             raise RuntimeError("the runner is not set up")
         loop = asyncio.get_running_loop()
         factory = Listener(server, **self._listener)
-        self._server = await loop.create_server(factory, self._host, self._port)
+        self._server = await loop.create_server(
+            factory, self._host, self._port, reuse_port=self._reuse_port or None
+        )

@@ -12,6 +12,7 @@ import gc
 import logging
 import resource
 import signal
+from collections.abc import Callable
 
 from aiohttp import web, web_response
 
@@ -27,7 +28,14 @@ log = logging.getLogger("app.server")
 _FD_RESERVE = 64
 
 
-async def serve(settings: Settings) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    reuse_port: bool = False,
+    on_serving: Callable[[], object] | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT; ``reuse_port`` when other processes share the port,
+    and ``on_serving`` is told once the listener is up."""
     # The edge names the server on every response it sees, but aiohttp answers
     # malformed HTTP itself, with a Server header that names Python's and aiohttp's versions.
     # That default is a module constant read at send time; this process owns it.
@@ -59,6 +67,7 @@ async def serve(settings: Settings) -> None:
             runner,
             settings.host,
             settings.port,
+            reuse_port=reuse_port,
             max_connections=max_connections,
             read_timeout_s=settings.read_timeout_s,
             # aiohttp's default keeps idle connections for an hour: thousands took every fd.
@@ -69,6 +78,8 @@ async def serve(settings: Settings) -> None:
         host, port = runner.addresses[0][:2]
         _log_access_mode(app[CREDENTIALS].anonymous.scopes, settings)
         log.info("rpc-hub %s serving on http://%s:%s/rpc", __version__, host, port)
+        if on_serving is not None:
+            on_serving()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -59,6 +59,8 @@ class Readiness(Protocol):
     @property
     def draining(self) -> bool: ...
 
+    async def reachable(self) -> bool: ...
+
 
 def routes(
     edge: Edge,
@@ -140,9 +142,12 @@ def routes(
         return web.json_response({"status": "ok"})
 
     async def readyz(request: web.Request) -> web.Response:
-        """Readiness: 200 once the store is open, 503 while starting or shutting down."""
+        """Readiness: 200 once the store is open, 503 while starting, shutting down, or
+        while the store's Redis does not answer."""
         if readiness.ready:
-            return web.json_response({"status": "ready"})
+            if await readiness.reachable():
+                return web.json_response({"status": "ready"})
+            return web.json_response({"status": "store unavailable"}, status=503)
         status = "draining" if readiness.draining else "starting"
         return web.json_response({"status": status}, status=503)
 
