@@ -6,12 +6,10 @@ in one test, with a ``tasks:work`` key on a server that gives anonymous callers 
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,19 +19,14 @@ from app.tasks.errors import TaskNotFound
 from tests.helpers.keys import new_key
 from tests.helpers.server_process import ServerProcess, server_process
 from tests.helpers.worker_process import worker_process
-
-FAST = (
-    "--no-call-log",
-    "--task-lease-ttl-s",
-    "1.5",
-    "--worker-heartbeat-s",
-    "0.3",
-    "--task-retry-base-s",
-    "0.05",
-    "--task-retry-max-s",
-    "0.5",
+from tests.helpers.workload import (
+    FAST,
+    PLUGIN,
+    assert_done_once,
+    finished,
+    mixed_task,
+    submit_all,
 )
-PLUGIN = ("--plugin", "tests.helpers.task_plugins:types")
 
 
 @pytest.fixture
@@ -46,51 +39,6 @@ async def server() -> AsyncIterator[ServerProcess]:
 async def server_client(server: ServerProcess) -> AsyncIterator[Client]:
     async with Client(f"{server.url}/rpc", errors=[TaskNotFound]) as rpc:
         yield rpc
-
-
-def mixed_task(i: int) -> tuple[dict[str, Any], Any]:
-    """The i-th task of a mixed workload, and the result it must end with."""
-    kind = i % 5
-    if kind == 0:
-        return {"type": "compute", "payload": {"op": "add", "a": i, "b": 1}}, i + 1
-    if kind == 1:
-        return {"type": "compute", "payload": {"op": "multiply", "a": i, "b": 3}}, i * 3
-    if kind == 2:
-        text = f"task {i}"
-        return {"type": "transform", "payload": {"op": "reverse", "text": text}}, text[::-1]
-    if kind == 3:
-        return {"type": "io", "payload": {"delay_s": 0.01, "echo": i}}, {"echo": i, "delay_s": 0.01}
-    return {"type": "sleep", "payload": {"seconds": 0.1}}, 0.1
-
-
-async def submit_all(server_client: Client, tasks: list[dict[str, Any]]) -> list[str]:
-    ids: list[str] = []
-    for start in range(0, len(tasks), 100):
-        async with server_client.batch() as batch:
-            futures = [batch.call("tasks.submit", **task) for task in tasks[start : start + 100]]
-        ids.extend(future.result()["task_id"] for future in futures)
-    return ids
-
-
-GET_WAIT_S = 20
-"""Each tasks.get long-poll: well under the server_client's 30 s request timeout."""
-
-
-async def finished(server_client: Client, ids: list[str]) -> list[dict[str, Any]]:
-    """Every task once it is finished, waiting with tasks.get long-polls (no sleeps)."""
-    limit = asyncio.Semaphore(50)
-
-    async def one(task_id: str) -> dict[str, Any]:
-        async with limit:
-            view: dict[str, Any] = await server_client.call(
-                "tasks.get", task_id=task_id, wait_s=GET_WAIT_S
-            )
-            while view["state"] not in ("succeeded", "failed", "cancelled", "dead"):
-                view = await server_client.call("tasks.get", task_id=task_id, wait_s=GET_WAIT_S)
-            return view
-
-    async with asyncio.timeout(120):
-        return await asyncio.gather(*(one(task_id) for task_id in ids))
 
 
 async def test_500_tasks_survive_a_worker_killed_mid_task(
@@ -118,14 +66,8 @@ async def test_500_tasks_survive_a_worker_killed_mid_task(
             await survivor.wait_completed(by_worker[survivor])
     assert await victim.process.wait() == -signal.SIGKILL
 
-    assert [view["state"] for view in views] == ["succeeded"] * len(ids)
-    assert [view["result"] for view in views] == [expected for _, expected in work]
-    lost = 0
-    for view in views:
-        outcomes = [attempt["outcome"] for attempt in view["attempts"]]
-        # Exactly one attempt succeeded, and it is the last one: done once, by its final lease.
-        assert outcomes.count("succeeded") == 1 and outcomes[-1] == "succeeded", view
-        lost += sum(outcome in ("expired", "revoked") for outcome in outcomes)
+    # Done once, by its final lease.
+    lost = assert_done_once(views, [expected for _, expected in work])
     assert lost >= 1, "the victim must have been killed while it held a task"
     # The workers agree: each completion they saw accepted is the task's only one, made with
     # the final lease. (The victim may die between the server's answer and its log line.)
