@@ -4,4 +4,6 @@
 - ``store.py``: ``RateLimitStore``, the Protocol the engine charges calls to.
 - ``gcra.py``: the pure core, GCRA over a bounded table of callers.
 - ``memory.py``: the in-process backend.
+- ``redis.py``: the backend on Redis, one allowance per caller for every replica, charged by
+  ``lua/charge.lua``.
 """

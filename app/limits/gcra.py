@@ -15,7 +15,7 @@ from app.limits.models import Charge
 
 _ALL_OF = tuple(Charge(n) for n in range(1025))
 """The charges that refuse nothing, made once: building a tuple costs more than the GCRA."""
-_SLACK = 1e-9
+SLACK = 1e-9
 """Seconds of float rounding forgiven: a burst of exactly ``burst`` calls must fit."""
 
 
@@ -39,7 +39,7 @@ class Gcra:
         if tat is None:
             return 0.0
         wait = tat + self._interval - now - self._tolerance
-        return wait if wait > _SLACK else 0.0
+        return wait if wait > SLACK else 0.0
 
     def charge(self, key: str, costs: Sequence[int], now: float) -> Charge:
         """Charge ``costs`` in order to ``key`` at ``now``; see ``RateLimitStore.charge``."""
@@ -51,7 +51,7 @@ class Gcra:
             tat = now
         elif tat > horizon:
             tat, clamped = horizon, True
-        interval, burst, limit = self._interval, self.burst, horizon + _SLACK
+        interval, burst, limit = self._interval, self.burst, horizon + SLACK
         allowed = 0
         retry_after = 0.0
         if tat + sum(costs) * interval <= limit:  # all of them fit: no call is dearer than all

@@ -1,9 +1,9 @@
 """``MemoryWeatherStore``: the city index in this process, plus the configured provider.
 
 The offline climate model always answers. With ``--weather-provider open-meteo`` the live
-provider is asked first (its answers cached per city for ``--weather-cache-ttl-s``), and any
-failure of it (timeout, HTTP error, malformed answer) is answered by the model instead,
-flagged ``fallback``.
+provider is asked first (its answers cached per city for ``--weather-cache-ttl-s``, in this
+process unless a ``cache`` is passed, as ``RedisWeatherStore`` does), and any failure of it
+(timeout, HTTP error, malformed answer) is answered by the model instead, flagged ``fallback``.
 
 CPU-heavy work (an unknown name's "did you mean" search, a forecast) takes turns, each in an
 event-loop step of its own, so that a batch or a flood of it cannot hold the loop.
@@ -19,6 +19,7 @@ from typing import TypeVar
 from app.stores import Backend, StoreContext
 from app.weather import cities, climate
 from app.weather import units as u
+from app.weather.cache import AnswerCache
 from app.weather.models import (
     CityInfo,
     CityRef,
@@ -40,7 +41,7 @@ T = TypeVar("T")
 class MemoryWeatherStore(Backend):
     """Weather from the offline model, or from Open-Meteo with the model as its fallback."""
 
-    def __init__(self, context: StoreContext) -> None:
+    def __init__(self, context: StoreContext, cache: AnswerCache | None = None) -> None:
         settings = context.settings
         self._clock = context.clock
         self._turns = asyncio.Lock()
@@ -51,6 +52,7 @@ class MemoryWeatherStore(Backend):
                 timeout_s=settings.weather_timeout_s,
                 ttl_s=settings.weather_cache_ttl_s,
                 clock=context.clock,
+                cache=cache,
             )
 
     async def open(self) -> None:

@@ -8,51 +8,51 @@ One request per city and local day fetches the current conditions and 14 days of
 
 The answer is read by ``openmeteo_format``; whatever goes wrong is an ``UpstreamError``,
 which the caller answers from the offline model. Answers are kept for ``ttl_s`` seconds of
-the store's clock, concurrent requests for one city share one fetch, and after a failure a
-city is not asked for again for a while, so a hanging upstream costs one timeout, not one
-per call.
+the store's clock, in this process or in the shared ``cache`` a store passes; concurrent
+requests for one city share one fetch, and after a failure a city is not asked for again
+for a while (both within a process), so a hanging upstream costs one timeout, not one per
+call.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import aiohttp
 
 from app import __version__
 from app.clock import Clock
+from app.weather.cache import AnswerCache, AnswerKey, MemoryAnswerCache
 from app.weather.models import CityInfo
 from app.weather.openmeteo_format import CURRENT, DAILY, Bundle, UpstreamError, parse, reason
 
 FORECAST_DAYS = 14
 MAX_BODY_BYTES = 1 << 20
 """Open-Meteo answers this request in about 2 KB; anything near a megabyte is not an answer."""
-CACHE_ENTRIES = 4096
 FAILURE_BACKOFF_S = 30.0
 """After a failure, the city is answered from the model for this long (at most the TTL)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    bundle: Bundle
-    expires_at: float
 
 
 class OpenMeteo:
     """Fetches and caches Open-Meteo answers; raises ``UpstreamError`` when it has none."""
 
-    def __init__(self, url: str, timeout_s: float, ttl_s: float, clock: Clock) -> None:
+    def __init__(
+        self,
+        url: str,
+        timeout_s: float,
+        ttl_s: float,
+        clock: Clock,
+        cache: AnswerCache | None = None,
+    ) -> None:
         self.url = url
         self.timeout_s = timeout_s
         self.ttl_s = ttl_s
         self.clock = clock
         self._session: aiohttp.ClientSession | None = None
-        self._cache: OrderedDict[tuple[int, date], _Entry] = OrderedDict()
+        self._cache = cache if cache is not None else MemoryAnswerCache()
         self._failed_until: dict[int, float] = {}
-        self._inflight: dict[tuple[int, date], asyncio.Task[Bundle]] = {}
+        self._inflight: dict[AnswerKey, asyncio.Task[Bundle]] = {}
 
     async def open(self) -> None:
         self._session = aiohttp.ClientSession(
@@ -72,10 +72,9 @@ class OpenMeteo:
         """The city's answer for its current local day, from the cache or upstream."""
         today = datetime.fromtimestamp(now, city.zone).date()
         key = (city.id, today)
-        entry = self._cache.get(key)
-        if entry is not None and now < entry.expires_at:
-            self._cache.move_to_end(key)
-            return entry.bundle
+        cached = await self._cache.get(key, now)
+        if cached is not None:
+            return cached
         if self._failed_until.get(city.id, 0.0) > now:
             raise UpstreamError("it failed moments ago; not asking again yet")
         task = self._inflight.get(key)
@@ -86,12 +85,12 @@ class OpenMeteo:
         # Shielded: a caller that gives up does not cancel the fetch others are waiting on.
         return await asyncio.shield(task)
 
-    def _settle(self, key: tuple[int, date], task: asyncio.Task[Bundle]) -> None:
+    def _settle(self, key: AnswerKey, task: asyncio.Task[Bundle]) -> None:
         self._inflight.pop(key, None)
         if not task.cancelled():
             task.exception()  # retrieved: a failure nobody awaited is not an error to report
 
-    async def _fetch(self, city: CityInfo, today: date, key: tuple[int, date]) -> Bundle:
+    async def _fetch(self, city: CityInfo, today: date, key: AnswerKey) -> Bundle:
         try:
             body = await self._request(city)
             bundle = parse(body, today)
@@ -99,10 +98,7 @@ class OpenMeteo:
             self._failed_until[city.id] = self.clock.time() + min(FAILURE_BACKOFF_S, self.ttl_s)
             raise
         self._failed_until.pop(city.id, None)
-        self._cache[key] = _Entry(bundle, self.clock.time() + self.ttl_s)
-        self._cache.move_to_end(key)
-        while len(self._cache) > CACHE_ENTRIES:
-            self._cache.popitem(last=False)
+        await self._cache.put(key, body, bundle, self.clock.time(), self.ttl_s)
         return bundle
 
     async def _request(self, city: CityInfo) -> bytes:

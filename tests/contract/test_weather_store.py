@@ -9,11 +9,13 @@ standing in (flagged) when upstream fails. A new backend passes it by adding one
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,11 +29,14 @@ from app.weather.cities import fold
 from app.weather.errors import BelowAbsoluteZero, CityNotFound
 from app.weather.memory import MemoryWeatherStore
 from app.weather.models import Units
+from app.weather.redis import RedisWeatherStore
 from app.weather.store import WeatherStore
-from tests.helpers.backends import opened
+from tests.helpers import redis_server
+from tests.helpers.backends import OnRedis, on_redis, opened
 from tests.helpers.openmeteo_standin import NOW, OpenMeteoStandIn, temperature_at
 
-BACKENDS = [pytest.param(MemoryWeatherStore, id="memory")]
+BACKENDS = [pytest.param(MemoryWeatherStore, id="memory"), on_redis(RedisWeatherStore)]
+REDIS = OnRedis(RedisWeatherStore)
 UNITS: tuple[Units, ...] = ("C", "F", "K")
 PARIS_FR, PARIS_US = 2988507, 4717560
 Opener = Callable[..., AbstractAsyncContextManager[WeatherStore]]
@@ -322,3 +327,56 @@ async def test_a_failing_upstream_is_answered_by_the_model_flagged(
             update={"fallback": True}
         )
     assert (reading.provider, reading.fallback) == ("offline", True)
+
+
+# ---- Redis only -------------------------------------------------------------------------------
+
+
+def live_on_redis(upstream: OpenMeteoStandIn, **settings: Any) -> AbstractAsyncContextManager[Any]:
+    """A Redis store whose readings come from the stand-in, on the stand-in's clock."""
+    settings.setdefault("weather_cache_ttl_s", 600)
+    return opened(
+        REDIS, upstream.clock, weather_provider="open-meteo", weather_url=upstream.url, **settings
+    )
+
+
+@redis_server.needs_redis
+async def test_replicas_on_one_redis_share_one_open_meteo_answer(
+    upstream: OpenMeteoStandIn,
+) -> None:
+    prefix = redis_server.fresh_prefix()
+    async with (
+        live_on_redis(upstream, redis_prefix=prefix) as one,
+        live_on_redis(upstream, redis_prefix=prefix) as two,
+    ):
+        reading = await one.current("Paris", None, "C")
+        assert await two.current("Paris", None, "C") == reading
+        assert (reading.provider, reading.fallback) == ("open-meteo", False)
+        assert (await two.forecast("Paris", None, 14, "F")).provider == "open-meteo"
+        assert upstream.requests == 1
+        upstream.clock.advance(600)  # the TTL, on the stores' clock
+        await two.current("Paris", None, "C")
+        await one.get_temperature(PARIS_FR, None, "K")
+        assert upstream.requests == 2
+        async with live_on_redis(upstream) as elsewhere:  # another prefix: another cache
+            await elsewhere.current("Paris", None, "C")
+        assert upstream.requests == 3
+
+
+@redis_server.needs_redis
+async def test_a_cache_redis_cannot_reach_is_passed_over_for_open_meteo(
+    upstream: OpenMeteoStandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = redis_server.RedisServer(tmp_path).start()
+    try:
+        async with live_on_redis(upstream, store=server.url, redis_timeout_s=0.5) as weather:
+            server.stop()
+            for expected in (1, 2):  # nothing could be kept, so each call asks
+                reading = await weather.current("Paris", None, "C")
+                assert (reading.provider, reading.fallback) == ("open-meteo", False)
+                assert upstream.requests == expected
+    finally:
+        server.stop()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "app.weather"]
+    assert "weather cache: Redis did not answer; asking Open-Meteo" in warnings
+    assert all(r.levelno == logging.WARNING for r in caplog.records if r.name == "app.weather")
