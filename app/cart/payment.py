@@ -69,17 +69,25 @@ class Processor:
             return previous
         if amount <= 0:
             raise ValueError("charge a positive amount")
+        receipt = self.authorize(card)
+        charge = Charge(receipt, amount, currency, idempotency_key, self._clock.time())
+        self.charges[idempotency_key] = charge
+        return charge
+
+    def authorize(self, card: Card) -> PaymentSummary:
+        """The receipt a charge of ``card`` gets now, keeping nothing; ``PaymentDeclined`` if not.
+
+        The decision depends on the card and the date alone, so a store that commits the
+        charge in one step with its order (Redis) may make it before that step.
+        """
         decline = self._decline(card)
         if decline is not None:
             raise PaymentDeclined(
                 data={"decline_code": decline, "brand": card.brand, "last4": card.last4}
             )
-        receipt = PaymentSummary(
+        return PaymentSummary(
             charge_id="ch_" + secrets.token_urlsafe(12), brand=card.brand, last4=card.last4
         )
-        charge = Charge(receipt, amount, currency, idempotency_key, self._clock.time())
-        self.charges[idempotency_key] = charge
-        return charge
 
     def _decline(self, card: Card) -> str | None:
         now = datetime.fromtimestamp(self._clock.time(), UTC)

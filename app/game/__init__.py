@@ -4,6 +4,8 @@ errors.py       codes 4xxx: bad credentials, wrong phase, name taken, full, cool
 models.py       what game.* methods take and return: names, actions, phases, results
 store.py        GameStore: the Protocol handlers call, each operation atomic
 memory.py       MemoryGameStore: the in-process backend, built from a StoreContext
+redis.py        RedisGameStore: the round in Redis, each operation one script (lua/)
+redis_refusals.py  the scripts' refusals, as the domain errors memory raises
 round.py        one round: its phases, players and every rule that changes them (sync)
 players.py      player ids, secret tokens and their digests, names and how they compare
 rules.py        the points each action rolls, and the levels scores buy

@@ -21,18 +21,8 @@ class MemoryGameStore(Backend):
 
     def __init__(self, context: StoreContext) -> None:
         settings = context.settings
-        if settings.game_min_players > settings.game_max_players:
-            raise ValueError("game_min_players is larger than game_max_players")
         self._clock = context.clock
-        self._rules = Rules(
-            min_players=settings.game_min_players,
-            max_players=settings.game_max_players,
-            max_seats_per_owner=settings.game_max_seats_per_owner,
-            target_score=settings.game_target_score,
-            round_s=settings.game_round_s,
-            cooldown_s=settings.game_cooldown_s,
-            results_s=settings.game_results_s,
-        )
+        self._rules = Rules.from_settings(settings)
         # Points are not secrets, and a seed makes rounds reproducible; None seeds from the OS.
         self._rng = random.Random(settings.game_seed)  # noqa: S311
         self._round = Round(1, self._rules, self._rng)

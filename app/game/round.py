@@ -37,6 +37,7 @@ from app.game.players import Player, authenticate, check_name, digest, name_key,
 from app.game.players import new_token as new_player_token
 from app.game.rules import level, roll
 from app.rpc.errors import QuotaExceeded
+from app.settings import Settings
 
 AVATARS = ("🦊", "🐼", "🐙", "🦉", "🐯", "🐸", "🦄", "🐲", "🐵", "🐧", "🦁", "🐨")
 
@@ -54,6 +55,20 @@ class Rules:
     cooldown_s: float
     results_s: float
     """Seconds a finished round's result stays up before the next round replaces it."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        if settings.game_min_players > settings.game_max_players:
+            raise ValueError("game_min_players is larger than game_max_players")
+        return cls(
+            min_players=settings.game_min_players,
+            max_players=settings.game_max_players,
+            max_seats_per_owner=settings.game_max_seats_per_owner,
+            target_score=settings.game_target_score,
+            round_s=settings.game_round_s,
+            cooldown_s=settings.game_cooldown_s,
+            results_s=settings.game_results_s,
+        )
 
 
 class Round:
@@ -103,7 +118,7 @@ class Round:
         if self.finished_at is not None:
             # Its result is still up, until the store starts the next round: say when.
             wait = max(0.0, self.finished_at + self.rules.results_s - now)
-            raise self._wrong_phase(Phase.WAITING, Phase.PLAYING, retry_after_s=_round_up(wait))
+            raise self._wrong_phase(Phase.WAITING, Phase.PLAYING, retry_after_s=round_up(wait))
         check_name(name)
         key = name_key(name)
         if key in self._names:
@@ -153,7 +168,7 @@ class Round:
             wait = player.last_move_at + self.rules.cooldown_s - now
             if wait > 0:
                 raise CoolingDown(
-                    data={"retry_after_s": _round_up(wait), "cooldown_s": self.rules.cooldown_s}
+                    data={"retry_after_s": round_up(wait), "cooldown_s": self.rules.cooldown_s}
                 )
         points = roll(self._rng, action)
         before = level(player.score)
@@ -256,7 +271,7 @@ class Round:
         self.winner = winner
 
 
-def _round_up(seconds: float) -> float:
+def round_up(seconds: float) -> float:
     """Seconds to the next millisecond up, so waiting that long is always enough."""
     # Round away float noise first (1.0000000001 s is 1 s), then up to whole milliseconds.
     return math.ceil(round(seconds * 1000, 6)) / 1000

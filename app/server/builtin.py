@@ -6,27 +6,34 @@ This is the one place that names backends; handlers know only the store Protocol
 from __future__ import annotations
 
 from app.cart.memory import MemoryCartStore
+from app.cart.redis import RedisCartStore
 from app.cart.store import CartStore
 from app.game.memory import MemoryGameStore
+from app.game.redis import RedisGameStore
 from app.game.store import GameStore
 from app.limits.memory import MemoryRateLimitStore
+from app.limits.redis import RedisRateLimitStore
 from app.limits.store import RateLimitStore
 from app.plugins import Plugin, Provider
 from app.tasks.memory import MemoryTaskStore
 from app.tasks.store import TaskStore
 from app.weather.memory import MemoryWeatherStore
+from app.weather.redis import RedisWeatherStore
 from app.weather.store import WeatherStore
 from handlers import NAMESPACES
 
-ENGINE = Plugin([], stores=[Provider(RateLimitStore, memory=MemoryRateLimitStore)])
+ENGINE = Plugin(
+    [],
+    stores=[Provider(RateLimitStore, memory=MemoryRateLimitStore, redis=RedisRateLimitStore)],
+)
 """What the server itself keeps, whatever it serves: every caller's rate limit."""
 
 BUILTIN = Plugin(
     NAMESPACES,
     stores=[
-        Provider(CartStore, memory=MemoryCartStore),
-        Provider(GameStore, memory=MemoryGameStore),
+        Provider(CartStore, memory=MemoryCartStore, redis=RedisCartStore),
+        Provider(GameStore, memory=MemoryGameStore, redis=RedisGameStore),
         Provider(TaskStore, memory=MemoryTaskStore),
-        Provider(WeatherStore, memory=MemoryWeatherStore),
+        Provider(WeatherStore, memory=MemoryWeatherStore, redis=RedisWeatherStore),
     ],
 )

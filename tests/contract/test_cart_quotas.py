@@ -19,18 +19,19 @@ from hypothesis import strategies as st
 
 from app.cart.errors import CartNotFound
 from app.cart.memory import MemoryCartStore
+from app.cart.redis import RedisCartStore
 from app.cart.store import CartStore
 from app.clock import ManualClock
 from app.rpc.access import ANONYMOUS, Principal
 from app.rpc.errors import Overloaded, QuotaExceeded
 from app.stores import Backend, StoreContext
-from tests.helpers.backends import opened
+from tests.helpers.backends import on_redis, opened
 from tests.helpers.cart import write_catalog
 from tests.helpers.cart_machine import card
 
 Factory = Callable[[StoreContext], Backend]
 
-BACKENDS = [pytest.param(MemoryCartStore, id="memory")]
+BACKENDS = [pytest.param(MemoryCartStore, id="memory"), on_redis(RedisCartStore)]
 
 ALICE = Principal("key:alice", "alice", frozenset({"cart"}))
 BOB = Principal("key:bob", "bob", frozenset({"cart"}))

@@ -35,18 +35,19 @@ from app.cart.errors import (
 )
 from app.cart.memory import MemoryCartStore
 from app.cart.models import MAX_QUANTITY, CartStatus, Order, Product
+from app.cart.redis import RedisCartStore
 from app.cart.store import CartStore
 from app.clock import ManualClock
 from app.rpc.errors import Overloaded
 from app.stores import Backend, StoreContext
-from tests.helpers.backends import opened
+from tests.helpers.backends import on_redis, opened
 from tests.helpers.cart import write_catalog
 from tests.helpers.cart_machine import SHOPPER, CartMachine, card
 
 Factory = Callable[[StoreContext], Backend]
 OpenCarts = Callable[..., Awaitable[CartStore]]
 
-BACKENDS = [pytest.param(MemoryCartStore, id="memory")]
+BACKENDS = [pytest.param(MemoryCartStore, id="memory"), on_redis(RedisCartStore)]
 
 PAY = card("4242424242424242")
 DECLINE = card("4000000000000002")

@@ -19,16 +19,17 @@ from app.clock import ManualClock
 from app.game.errors import NameTaken, RoundFull
 from app.game.memory import MemoryGameStore
 from app.game.models import Action, Phase
+from app.game.redis import RedisGameStore
 from app.game.store import GameStore
 from app.rpc.access import ANONYMOUS, Principal
 from app.rpc.errors import QuotaExceeded
 from app.stores import Backend, StoreContext
-from tests.helpers.backends import opened
+from tests.helpers.backends import on_redis, opened
 
 Factory = Callable[[StoreContext], Backend]
 OpenGame = Callable[..., Awaitable[GameStore]]
 
-BACKENDS = [pytest.param(MemoryGameStore, id="memory")]
+BACKENDS = [pytest.param(MemoryGameStore, id="memory"), on_redis(RedisGameStore)]
 
 ALICE = Principal("key:alice", "alice", frozenset({"game"}))
 BOB = Principal("key:bob", "bob", frozenset({"game"}))

@@ -15,14 +15,16 @@ from app.clock import ManualClock
 from app.game.errors import BadCredentials, PlayerNotFound, RoundFull, WrongPhase
 from app.game.memory import MemoryGameStore
 from app.game.models import Action, FinishReason, Joined, Phase
+from app.game.redis import RedisGameStore
 from app.game.store import GameStore
 from app.rpc.access import ANONYMOUS
 from app.stores import Backend, StoreContext
+from tests.helpers.backends import on_redis
 
 Factory = Callable[[StoreContext], Backend]
 OpenGame = Callable[..., Awaitable[GameStore]]
 
-BACKENDS = [pytest.param(MemoryGameStore, id="memory")]
+BACKENDS = [pytest.param(MemoryGameStore, id="memory"), on_redis(RedisGameStore)]
 
 
 async def win(game: GameStore) -> tuple[Joined, Joined]:

@@ -26,15 +26,17 @@ from app.game.errors import (
 )
 from app.game.memory import MemoryGameStore
 from app.game.models import Action, FinishReason, Joined, MoveResult, Phase
+from app.game.redis import RedisGameStore
 from app.game.store import GameStore
 from app.rpc.access import ANONYMOUS
 from app.stores import Backend, StoreContext
+from tests.helpers.backends import on_redis
 from tests.helpers.game_machine import RULES, GameMachine
 
 Factory = Callable[[StoreContext], Backend]
 OpenGame = Callable[..., Awaitable[GameStore]]
 
-BACKENDS = [pytest.param(MemoryGameStore, id="memory")]
+BACKENDS = [pytest.param(MemoryGameStore, id="memory"), on_redis(RedisGameStore)]
 
 
 async def two_players(game: GameStore) -> tuple[Joined, Joined]:
