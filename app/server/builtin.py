@@ -16,6 +16,7 @@ from app.limits.redis import RedisRateLimitStore
 from app.limits.store import RateLimitStore
 from app.plugins import Plugin, Provider
 from app.tasks.memory import MemoryTaskStore
+from app.tasks.redis import RedisTaskStore
 from app.tasks.store import TaskStore
 from app.weather.memory import MemoryWeatherStore
 from app.weather.redis import RedisWeatherStore
@@ -33,7 +34,7 @@ BUILTIN = Plugin(
     stores=[
         Provider(CartStore, memory=MemoryCartStore, redis=RedisCartStore),
         Provider(GameStore, memory=MemoryGameStore, redis=RedisGameStore),
-        Provider(TaskStore, memory=MemoryTaskStore),
+        Provider(TaskStore, memory=MemoryTaskStore, redis=RedisTaskStore),
         Provider(WeatherStore, memory=MemoryWeatherStore, redis=RedisWeatherStore),
     ],
 )

@@ -19,4 +19,11 @@ retry.py    exponential backoff with jitter
 cache.py    fingerprints and the bounded result cache (one per owner)
 timers.py   deadlines on the store clock and the loop that fires them
 stats.py    read-only answers: tasks.stats, the pages of tasks.list, workers.list
+
+redis.py          RedisTaskStore: the same queue in Redis, each operation one script (lua/)
+redis_scripts.py  loading the scripts, and each call's arguments
+redis_codec.py    the scripts' answers as wire models, their refusals as domain errors
+redis_waits.py    long-polls (claim, get) woken across replicas
+redis_pubsub.py   the one pub/sub connection those wake-ups come on
+redis_timers.py   firing deadlines on time when no call comes
 """

@@ -20,13 +20,14 @@ from app.rpc.access import Principal
 from app.tasks.errors import TooLate
 from app.tasks.memory import MemoryTaskStore
 from app.tasks.models import Outcome, TaskState
+from app.tasks.redis import RedisTaskStore
 from app.tasks.state import FREE_RELEASES
 from app.tasks.store import TaskStore
 from tests.contract.test_task_store import Factory
-from tests.helpers.backends import opened
+from tests.helpers.backends import on_redis, opened
 from tests.helpers.tasks import Arrivals, TaskBackend
 
-BACKENDS = [pytest.param(MemoryTaskStore, id="memory")]
+BACKENDS = [pytest.param(MemoryTaskStore, id="memory"), on_redis(RedisTaskStore)]
 ALICE = Principal("key:alice", "alice", frozenset({"tasks:submit", "tasks:work"}))
 DAY = 86_400.0
 
@@ -85,9 +86,11 @@ async def test_a_claim_whose_caller_went_away_gives_back_for_free(tasks: TaskSto
 
 @hypothesis_settings(max_examples=20, deadline=None)
 @given(cycles=st.integers(1, 12), kept=st.integers(1, 5))
-def test_views_keep_the_newest_attempts_and_count_them_all(cycles: int, kept: int) -> None:
+def test_views_keep_the_newest_attempts_and_count_them_all(
+    backend: Factory, cycles: int, kept: int
+) -> None:
     async def scenario() -> None:
-        async with opened(MemoryTaskStore, task_attempts_kept=kept) as tasks:
+        async with opened(backend, task_attempts_kept=kept) as tasks:
             task_id = (await tasks.submit(ALICE, "compute", max_attempts=100)).task_id
             worker_id = await worker(tasks)
             for _ in range(cycles):

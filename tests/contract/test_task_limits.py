@@ -27,11 +27,12 @@ from app.rpc.errors import Overloaded, QuotaExceeded
 from app.tasks.errors import QueueFull, TaskNotFound, TooLarge
 from app.tasks.memory import MemoryTaskStore
 from app.tasks.models import TaskState, TaskView
+from app.tasks.redis import RedisTaskStore
 from app.tasks.store import TaskStore
 from tests.contract.test_task_store import Factory
-from tests.helpers.backends import opened
+from tests.helpers.backends import on_redis, opened
 
-BACKENDS = [pytest.param(MemoryTaskStore, id="memory")]
+BACKENDS = [pytest.param(MemoryTaskStore, id="memory"), on_redis(RedisTaskStore)]
 WORK = frozenset({"tasks:submit", "tasks:work"})
 ALICE = Principal("key:alice", "alice", WORK)
 BOB = Principal("key:bob", "bob", WORK)

@@ -58,12 +58,13 @@ from app.tasks.models import (
     TaskView,
     WorkerView,
 )
+from app.tasks.redis import RedisTaskStore
 from app.tasks.state import FREE_RELEASES
 from app.tasks.store import TaskStore
-from tests.helpers.backends import opened
+from tests.helpers.backends import OnRedis, on_redis, opened
 from tests.helpers.tasks import Arrivals, TaskBackend
 
-BACKENDS = [pytest.param(MemoryTaskStore, id="memory")]
+BACKENDS = [pytest.param(MemoryTaskStore, id="memory"), on_redis(RedisTaskStore)]
 ALICE = Principal("key:alice", "alice", frozenset({"tasks:submit", "tasks:work"}))
 MALLORY = Principal("key:mallory", "mallory", frozenset({"tasks:submit", "tasks:work"}))
 T = TypeVar("T")
@@ -308,9 +309,13 @@ async def test_draining_ends_long_polls_and_tells_workers(tasks: TaskBackend) ->
 
 
 async def test_a_claim_cancelled_after_it_was_served_gives_its_tasks_back(
-    tasks: TaskStore,
+    tasks: TaskStore, backend: object
 ) -> None:
     # A caller that goes away (a shutdown) must not leave tasks leased to nobody.
+    if isinstance(backend, OnRedis):
+        # Seeing the task running takes a round trip on Redis, in which the served claim
+        # returns; test_a_claim_whose_caller_went_away_gives_back_for_free holds the rule.
+        pytest.skip("only memory serves a waiting claim without yielding to its caller")
     arrivals = Arrivals(tasks)
     worker_id = await worker(tasks)
     claim = asyncio.create_task(tasks.claim(ALICE, worker_id, 5, 10))

@@ -17,11 +17,12 @@ from app.rpc.errors import Overloaded, QuotaExceeded
 from app.tasks.errors import WorkerNotFound
 from app.tasks.memory import MemoryTaskStore
 from app.tasks.models import Health
+from app.tasks.redis import RedisTaskStore
 from app.tasks.store import TaskStore
 from tests.contract.test_task_store import Factory
-from tests.helpers.backends import opened
+from tests.helpers.backends import on_redis, opened
 
-BACKENDS = [pytest.param(MemoryTaskStore, id="memory")]
+BACKENDS = [pytest.param(MemoryTaskStore, id="memory"), on_redis(RedisTaskStore)]
 WORK = frozenset({"tasks:work"})
 ALICE = Principal("key:alice", "alice", WORK)
 BOB = Principal("key:bob", "bob", WORK)
@@ -96,11 +97,13 @@ async def test_the_list_pages_in_worker_id_order(backend: Factory) -> None:
     limit=st.integers(1, 5),
     leave=st.sets(st.integers(0, 11)),
 )
-def test_pages_list_every_worker_once(mine: int, others: int, limit: int, leave: set[int]) -> None:
+def test_pages_list_every_worker_once(
+    backend: Factory, mine: int, others: int, limit: int, leave: set[int]
+) -> None:
     """Walking the pages (while some workers leave) lists each staying worker exactly once."""
 
     async def scenario() -> None:
-        async with opened(MemoryTaskStore) as tasks:
+        async with opened(backend) as tasks:
             ids = [await register(tasks, ALICE) for _ in range(mine)]
             for _ in range(others):
                 await register(tasks, BOB)
