@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -32,6 +33,7 @@ from app.stores import StartupError
 
 log = logging.getLogger("app.server")
 
+_PR_SET_PDEATHSIG = 1
 _RESTART_DELAY_S = 1.0
 """A child that dies at once (a bad plugin, say) is not started again in a tight loop."""
 
@@ -104,6 +106,7 @@ def supervise(settings: Settings) -> int:
 def _child(settings: Settings, serving: Event) -> None:
     from app.server.run import serve
 
+    _die_with(os.getppid())
     logs.configure(settings.log_format, settings.log_level, floods=logs.SERVER_FLOODS)
     try:
         asyncio.run(serve(settings, reuse_port=True, on_serving=serving.set))
@@ -111,6 +114,16 @@ def _child(settings: Settings, serving: Event) -> None:
         log.error("%s", error)
         sys.exit(1)
     sys.exit(0)
+
+
+def _die_with(parent: int) -> None:
+    """Be sent SIGTERM if the supervisor dies (even by SIGKILL): never outlive it (Linux)."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before we asked
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _hold_port(host: str, port: int) -> socket.socket:

@@ -80,6 +80,7 @@ async def server_process(
                 log.append(line)
                 if not line:
                     raise RuntimeError("server exited before listening:\n" + "".join(log))
+        log.append(line)
         server = ServerProcess(process, int(match.group(1)), log)
         server.read_log()
         yield server
