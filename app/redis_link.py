@@ -98,7 +98,7 @@ class Link:
             retry=Retry(NoBackoff(), 1),
         )
         self.client: redis.Redis = redis.Redis.from_pool(pool)  # closes the pool with it
-        self.reachable = False
+        self._reachable = False  # as the last command found it: logs say when it changes
 
     def keyspace(self, domain: str) -> Keyspace:
         return Keyspace(self.prefix, domain)
@@ -119,7 +119,7 @@ class Link:
             raise StoreUnreachable(
                 f"cannot reach the Redis store at {redacted(self.url)}: {error}"
             ) from None
-        self.reachable = True
+        self._reachable = True
         log.info("store: Redis at %s, keys under %r", redacted(self.url), self.prefix)
 
     async def close(self) -> None:
@@ -129,10 +129,10 @@ class Link:
         """Whether Redis answers now (for /readyz)."""
         try:
             await self.client.ping()
-        except _UNREACHABLE:
-            self._lost()
+        except _UNREACHABLE as error:
+            self._lost(error)
             return False
-        self.reachable = True
+        self._found()
         return True
 
     async def run(
@@ -149,7 +149,7 @@ class Link:
             raise self._refused(error, errors or {}) from None
         except _UNREACHABLE as error:
             raise self.unavailable(error) from None
-        self.reachable = True
+        self._found()
         return result
 
     def _refused(self, error: ResponseError, errors: Mapping[str, ErrorFactory]) -> Exception:
@@ -173,13 +173,12 @@ class Link:
             result = await self.client.execute_command(*args)  # type: ignore[no-untyped-call]
         except _UNREACHABLE as error:
             raise self.unavailable(error) from None
-        self.reachable = True
+        self._found()
         return result
 
     def unavailable(self, error: BaseException) -> StoreUnavailable:
         """The error a caller gets while Redis does not answer; the cause goes to the log."""
-        self._lost()
-        log.warning("Redis store unreachable: %s: %s", type(error).__name__, error)
+        self._lost(error)
         return StoreUnavailable(
             data={
                 "reason": f"the store (Redis) did not answer within {self.timeout_s:g} s",
@@ -187,7 +186,20 @@ class Link:
             }
         )
 
-    def _lost(self) -> None:
-        if self.reachable:
-            log.error("lost the Redis store at %s", redacted(self.url))
-        self.reachable = False
+    def _lost(self, error: BaseException) -> None:
+        # Once per outage: every call failing in it would flood the log with the same line.
+        if self._reachable:
+            log.error(
+                "lost the Redis store at %s: %s: %s",
+                redacted(self.url),
+                type(error).__name__,
+                error,
+            )
+        else:
+            log.debug("Redis store still unreachable: %s", error)
+        self._reachable = False
+
+    def _found(self) -> None:
+        if not self._reachable:
+            log.info("reached the Redis store at %s", redacted(self.url))
+        self._reachable = True
