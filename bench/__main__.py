@@ -16,7 +16,18 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import hostile, layers, memory, report, scenarios, servers, taskqueue, wrk
+from bench import (
+    hostile,
+    layers,
+    memory,
+    processes,
+    report,
+    scenarios,
+    servers,
+    stores,
+    taskqueue,
+    wrk,
+)
 from bench.report import Row
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -90,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         flood = hostile.run(wrk_path, logs, server_cpu, load_cpu, args.seconds)
         filled = memory.run(logs, server_cpu)
+        spread = processes.run(wrk_path, logs, args.seconds, args.connections)
+    backends = stores.measure(cpu=load_cpu)
     report.show(rows, settings)
     for cost in costs:
         print(f"{cost.step}: {cost.ns:,.0f} ns per {cost.per} (in process)")
@@ -100,7 +113,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     phases = ", ".join(f"{phase} {mib:.0f} MiB" for phase, mib in filled.after_mib.items())
     print(f"memory, every cap filled: idle {filled.idle_mib:.0f} MiB, then {phases}")
-    extra = {"hostile": asdict(flood), "memory": asdict(filled)}
+    for op in backends:
+        trips = "" if op.round_trips is None else f", {op.round_trips:.2f} Redis round trips"
+        print(
+            f"{op.operation} on {op.backend}: {op.latency_us:,.0f} µs each,"
+            f" {op.per_s:,.0f}/s at {stores.CONCURRENCY} at once{trips}"
+        )
+    for spread_run in spread:
+        print(
+            f"--processes {spread_run.processes} over Redis: {spread_run.requests_per_s:,.0f}"
+            f" calls/s, p99 {spread_run.p99_ms:.2f} ms; server CPU"
+            f" {spread_run.server_cpu_us_per_call:.0f} µs per call, Redis"
+            f" {spread_run.redis_cpu_us_per_call:.0f} µs"
+        )
+    extra = {
+        "hostile": asdict(flood),
+        "memory": asdict(filled),
+        "stores": [asdict(op) for op in backends],
+        "processes": [asdict(spread_run) for spread_run in spread],
+    }
     report.save(rows, settings, args.output, costs, extra)
     return 0
 

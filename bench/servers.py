@@ -6,6 +6,7 @@ import contextlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -99,3 +100,35 @@ def _wait_ready(
             return
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer {status} within {timeout}s; see {log}")
+
+
+@dataclass(frozen=True)
+class Redis:
+    url: str
+    pid: int
+
+
+@contextlib.contextmanager
+def redis(cpu: int | None) -> Iterator[Redis]:
+    """A throwaway redis-server (no persistence) on ``cpu``, for as long as the block runs."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-redis-") as scratch:
+        command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        process = subprocess.Popen(
+            pinned([*command, "--appendonly", "no", "--dir", scratch], cpu),
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+            yield Redis(f"redis://127.0.0.1:{port}/0", process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

@@ -1,0 +1,75 @@
+"""``--processes 2`` against 1, over the Redis store (``make bench``).
+
+Single ``calc.add`` calls from wrk at 32 connections, against ``python -m app --processes N``
+with nothing pinned: two server processes need both cores, and wrk needs one too, so
+requests/s alone would flatter neither. What is comparable is the server's CPU per call: the
+CPU time the server processes (and Redis, which the rate limiter asks once per request)
+spent, divided by the calls answered.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import servers, wrk
+
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+BODY = b'{"jsonrpc":"2.0","method":"calc.add","params":[2,3],"id":1}'
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    processes: int
+    requests_per_s: float
+    p99_ms: float
+    server_cpu_us_per_call: float
+    redis_cpu_us_per_call: float
+
+
+def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[ProcessRun]:
+    lua = logs / "processes.lua"
+    lua.write_text(wrk.script([BODY]))
+    runs = []
+    with servers.redis(None) as redis:
+        for count in (1, 2):
+            flags = ("--store", redis.url, "--processes", str(count), "--no-call-log")
+            with servers.running(
+                f"rpc-hub x{count}",
+                servers.app_command(*flags),
+                None,
+                logs / f"processes-{count}.log",
+                servers.APP_READY,
+            ) as app:
+                wrk.run(wrk_path, app.url, str(lua), 2, connections, None)  # warm up
+                pids = [app.process.pid, *_children(app.process.pid)]
+                before, redis_before = _cpu_s(pids), _cpu_s([redis.pid])
+                load = wrk.run(wrk_path, app.url, str(lua), seconds, connections, None)
+                server_s, redis_s = _cpu_s(pids) - before, _cpu_s([redis.pid]) - redis_before
+                if load.errors:
+                    raise RuntimeError(f"--processes {count}: {load.errors} failed requests")
+                runs.append(
+                    ProcessRun(
+                        processes=count,
+                        requests_per_s=load.requests_per_s,
+                        p99_ms=load.p99_ms,
+                        server_cpu_us_per_call=server_s / load.requests * 1e6,
+                        redis_cpu_us_per_call=redis_s / load.requests * 1e6,
+                    )
+                )
+    return runs
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * _TICK_S
