@@ -3,8 +3,9 @@
 Keys: every key of a domain lives under ``{prefix:domain}:``. The braces are a hash tag, so
 all of a domain's keys share one Redis Cluster slot and a script may touch any of them.
 
-Operations: each store operation is one Lua script (``Link.script``) run by ``Link.run``,
-never a read, a decision in Python, then a write. A script refuses with a domain error by
+Operations: each store operation is one Lua script (``Link.script``) run by ``Link.run``, or
+one function of a Redis Functions ``Library`` called by ``Link.fcall``, never a read, a
+decision in Python, then a write. A script refuses with a domain error by
 returning ``redis.error_reply("E:" .. name .. ":" .. cjson.encode(data))``; ``run`` raises
 the error class the backend registered under that name. Redis not answering becomes
 ``StoreUnavailable`` (-32005 with ``data.reason``), never a hang: every command, and every
@@ -14,7 +15,7 @@ wait for a pooled connection, ends after ``redis_timeout_s``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +36,8 @@ log = logging.getLogger("app.store")
 
 ErrorFactory = Callable[[Any], Exception]
 """Builds the exception a script's refusal stands for, from the refusal's decoded data."""
+
+Arg = str | int | float | bytes
 
 POOL_SIZE = 64
 """Connections per process. Long-polls wait on pub/sub, not on a pooled connection."""
@@ -78,6 +81,15 @@ class Keyspace:
 
     def __call__(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
+
+
+class Library:
+    """A Redis Functions library: loaded once, its functions called by name (``Link.fcall``)."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, name: str, code: str) -> None:
+        self.source = f"#!lua name={name}\n{code}"
 
 
 class Link:
@@ -139,12 +151,45 @@ class Link:
         self,
         script: AsyncScript,
         keys: Sequence[str] = (),
-        args: Sequence[str | int | float | bytes] = (),
+        args: Sequence[Arg] = (),
         errors: Mapping[str, ErrorFactory] | None = None,
     ) -> Any:
         """Run ``script`` atomically; raise its refusal as the error ``errors`` names."""
+        return await self._answer(script(keys=list(keys), args=list(args)), errors)
+
+    async def load(self, library: Library) -> None:
+        """Load ``library``, or this version of it again (replacing it is harmless)."""
+        await self.command("FUNCTION", "LOAD", "REPLACE", library.source)
+
+    async def fcall(
+        self,
+        library: Library,
+        function: str,
+        keys: Sequence[str] = (),
+        args: Sequence[Arg] = (),
+        errors: Mapping[str, ErrorFactory] | None = None,
+    ) -> Any:
+        """Call ``library``'s ``function`` atomically, loading the library first if Redis
+        lost it (restarted without it); raise its refusal as ``run`` does."""
+        return await self._answer(self._fcall(library, function, keys, args), errors)
+
+    async def _fcall(
+        self, library: Library, function: str, keys: Sequence[str], args: Sequence[Arg]
+    ) -> Any:
+        call = ("FCALL", function, len(keys), *keys, *args)
         try:
-            result = await script(keys=list(keys), args=list(args))
+            return await self._send(*call)
+        except ResponseError as error:
+            if str(error) != "Function not found":
+                raise
+        # As EVALSHA's NOSCRIPT: the call ran nothing, so loading and sending it again is safe.
+        await self._send("FUNCTION", "LOAD", "REPLACE", library.source)
+        return await self._send(*call)
+
+    async def _answer(self, call: Awaitable[Any], errors: Mapping[str, ErrorFactory] | None) -> Any:
+        """What ``call`` (a script's) answers, its refusal or Redis not answering as errors."""
+        try:
+            result = await call
         except ResponseError as error:
             raise self._refused(error, errors or {}) from None
         except _UNREACHABLE as error:
@@ -167,14 +212,17 @@ class Link:
             return StoreUnavailable(data={"reason": f"the store (Redis) {why}", "retry_after_s": 1})
         return RuntimeError(f"Redis script failed: {message}")
 
-    async def command(self, *args: str | int | float | bytes) -> Any:
+    async def command(self, *args: Arg) -> Any:
         """One plain Redis command, with the same error handling as ``run``."""
         try:
-            result = await self.client.execute_command(*args)  # type: ignore[no-untyped-call]
+            result = await self._send(*args)
         except _UNREACHABLE as error:
             raise self.unavailable(error) from None
         self._found()
         return result
+
+    async def _send(self, *args: Arg) -> Any:
+        return await self.client.execute_command(*args)  # type: ignore[no-untyped-call]
 
     def unavailable(self, error: BaseException) -> StoreUnavailable:
         """The error a caller gets while Redis does not answer; the cause goes to the log."""

@@ -1,12 +1,13 @@
 """``RedisTaskStore``: the task queue in Redis, shared by every replica and kept across
 restarts, with exactly ``MemoryTaskStore``'s semantics.
 
-Each operation is one Lua script (``lua/``, over ``lua/lib_*.lua``: memory's pure core in
-Lua), which first fires the deadlines that have passed, as memory's ``sweep`` does. What depends
-on the arguments alone is decided here first: ids, tokens' digests, fingerprints, the JSON
-kept, a payload too large or a run time too late. Long-polls are ``app.tasks.redis_waits``'s,
-woken across replicas by ``app.tasks.redis_pubsub``; time-based transitions are also fired on
-time by ``app.tasks.redis_timers``. Keys, all under ``{<prefix>:tasks}:``:
+Each operation is one Lua function (``lua/``, over ``lua/lib_*.lua``: memory's pure core in
+Lua, one Redis Functions library), which first fires the deadlines that have passed, as
+memory's ``sweep`` does. What depends on the arguments alone is decided here first: ids,
+tokens' digests, fingerprints, the JSON kept, a payload too large or a run time too late.
+Long-polls are ``app.tasks.redis_waits``'s, woken across replicas by
+``app.tasks.redis_pubsub``; time-based transitions are also fired on time by
+``app.tasks.redis_timers``. Keys, all under ``{<prefix>:tasks}:``:
 
     task:<id>          hash: the task's fields (records.Task), JSON kept as sent
     attempts:<id>      list: its newest attempts (see redis_codec)
@@ -104,6 +105,7 @@ class RedisTaskStore(Backend):
     # ---- lifecycle -------------------------------------------------------------------
 
     async def open(self) -> None:
+        await self._scripts.open()
         await self._listener.open()
         await self._timers.start()
 

@@ -1,19 +1,21 @@
-"""The task scripts (``lua/``): each is the ``lib_*.lua`` files followed by its own, and each
-call begins its ARGV with the same header (the keys' prefix, now, who calls, the limits).
+"""The task operations (``lua/``): one Redis Functions library of the ``lib_*.lua`` files and a
+function per operation, loaded once; each call begins its ARGV with the same header (the
+keys' prefix, now, who calls, the limits).
 
-A script answers ``[its reply, its wake-ups]``; the wake-ups, also published on the
+A function answers ``[its reply, its wake-ups]``; the wake-ups, also published on the
 ``wake`` channel under this replica's id, are for ``app.tasks.redis_waits`` to react to.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import secrets
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-from app.redis_link import Link
+from app.redis_link import Library, Link
 from app.rpc.access import ANONYMOUS, Principal
 from app.tasks.budget import DEPENDENCY_BYTES
 from app.tasks.redis_codec import ERRORS
@@ -55,8 +57,23 @@ def _source(name: str) -> str:
     return resources.files(PACKAGE).joinpath("lua", f"{name}.lua").read_text()
 
 
-def _limits(limits: QueueLimits) -> list[Arg]:
-    """The limits, in the order ``lib_base.lua`` reads them after the header's first nine."""
+def _library() -> tuple[Library, dict[str, str]]:
+    """The library and its function per operation. Defining the lib_*.lua parts once, not on
+    every call as a script would, is most of a call's time saved. It is named by a digest of
+    its code, so versions of rpc-hub sharing a Redis each call their own."""
+    operations = "".join(
+        f"redis.register_function('{{lib}}_{name}', function(keys, args)\n"
+        f"T.begin(keys, args)\n{_source(name)}end)\n"
+        for name in NAMES
+    )
+    code = "".join(_source(f"lib_{part}") for part in LIB) + operations
+    lib = "rpc_hub_tasks_" + hashlib.sha256(code.encode()).hexdigest()[:16]
+    return Library(lib, code.replace("{lib}", lib)), {name: f"{lib}_{name}" for name in NAMES}
+
+
+def _limits(limits: QueueLimits) -> str:
+    """The limits, in the order ``lib_base.lua`` reads them: one argument, sent with every
+    call, as each store on a Redis may have its own."""
     caps = limits.caps
     numbers: list[float] = [
         limits.lease_ttl_s,
@@ -81,7 +98,7 @@ def _limits(limits: QueueLimits) -> list[Arg]:
         FORGET_OFFLINE_AFTER,
         THROUGHPUT_WINDOW_S,
     ]
-    return [repr(n) for n in numbers]
+    return " ".join(repr(n) for n in numbers)
 
 
 class Scripts:
@@ -97,8 +114,11 @@ class Scripts:
         self._limits = _limits(limits)
         # Seeded from the global generator, as memory's backoff jitter is (hypothesis seeds it).
         self._rng = random.Random(random.getrandbits(64))  # noqa: S311
-        lib = "".join(_source(f"lib_{part}") for part in LIB)
-        self._scripts = {name: link.script(lib + _source(name)) for name in NAMES}
+        self._library, self._functions = _library()
+
+    async def open(self) -> None:
+        """Load the library before serving."""
+        await self._link.load(self._library)
 
     async def run(
         self,
@@ -122,9 +142,9 @@ class Scripts:
             ANONYMOUS.id,
             seed or new_seed(),
             self._rng.getrandbits(31),
-            *self._limits,
+            self._limits,
         ]
-        reply, wakeups = await self._link.run(
-            self._scripts[name], self._keys, [*head, *args], errors=ERRORS
+        reply, wakeups = await self._link.fcall(
+            self._library, self._functions[name], self._keys, [*head, *args], errors=ERRORS
         )
         return reply, list(wakeups)

@@ -129,9 +129,7 @@ async def script_calls(probe: redis.Redis, operation: Awaitable[T]) -> tuple[T, 
     answer = await operation
     after = await counts()
     # What the scripts run is counted too, so only the commands that call scripts are kept.
-    sent = {
-        name: after.get(name, 0) - before.get(name, 0) for name in ("evalsha", "eval", "script")
-    }
+    sent = {name: after.get(name, 0) - before.get(name, 0) for name in ("fcall", "function|load")}
     return answer, {name: n for name, n in sent.items() if n}
 
 
@@ -146,6 +144,6 @@ async def test_each_single_task_operation_is_one_script_call(replica: Replica) -
             report = tasks.complete(ALICE, claimed.task_id, claimed.lease_id, 2)
             done, complete = await script_calls(probe, report)
         assert claimed.task_id == submission.task_id and done.state is TaskState.SUCCEEDED
-        assert (submit, claim, complete) == ({"evalsha": 1}, {"evalsha": 1}, {"evalsha": 1})
+        assert (submit, claim, complete) == ({"fcall": 1}, {"fcall": 1}, {"fcall": 1})
     finally:
         await probe.aclose()

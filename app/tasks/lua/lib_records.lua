@@ -1,7 +1,12 @@
 -- ---- records, read once and written back by flush ------------------------------------
 
-local TASKS, WORKERS, DIRTY = {}, {}, {}
-local EV = {ready = false, freed = {}, freed_ids = {}, finished = {}, gone = {}}
+local TASKS, WORKERS, DIRTY, EV
+
+-- A call starts with nothing read and no events: the library outlives its calls.
+function T.fresh()
+  TASKS, WORKERS, DIRTY = {}, {}, {}
+  EV = {ready = false, freed = {}, freed_ids = {}, finished = {}, gone = {}}
+end
 
 local function load(cache, key_of, id)
   local record = cache[id]
@@ -35,7 +40,12 @@ end
 
 function T.create(cache, record)
   cache[record.id] = record
-  for field in pairs(record) do T.set(record, field, record[field]) end
+  local dirty = {}
+  for field, value in pairs(record) do  -- T.set on each field, inlined: a record has ~30
+    if type(value) == 'number' then record[field] = num(value) end
+    dirty[field] = true
+  end
+  DIRTY[record] = dirty
 end
 
 local function flush_record(key, record, dirty)

@@ -47,7 +47,6 @@ local function events()
       tokens[#tokens + 1] = 't:' .. first[2]
     end
   end
-  EV = {ready = false, freed = {}, freed_ids = {}, finished = {}, gone = {}}
   return tokens
 end
 
@@ -62,6 +61,7 @@ end
 -- Sweep, then run the operation: answer {its reply, its wake-ups}, or its refusal (the
 -- sweep's wake-ups then go to every replica, this one too, since no reply carries them).
 function T.run(operation)
+  T.fresh()
   T.sweep()
   T.flush()  -- what the operation reads straight from Redis (stats) is then as swept
   local ok, result = pcall(operation)
