@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     for spread_run in spread:
         print(
-            f"--processes {spread_run.processes} over Redis: {spread_run.requests_per_s:,.0f}"
+            f"--processes {spread_run.processes} on {spread_run.store}:"
+            f" {spread_run.requests_per_s:,.0f}"
             f" calls/s, p99 {spread_run.p99_ms:.2f} ms; server CPU"
             f" {spread_run.server_cpu_us_per_call:.0f} µs per call, Redis"
             f" {spread_run.redis_cpu_us_per_call:.0f} µs"

@@ -1,10 +1,11 @@
-"""``--processes 2`` against 1, over the Redis store (``make bench``).
+"""``--processes 2`` against 1, over the Redis store, beside one process on memory
+(``make bench``).
 
 Single ``calc.add`` calls from wrk at 32 connections, against ``python -m app --processes N``
 with nothing pinned: two server processes need both cores, and wrk needs one too, so
 requests/s alone would flatter neither. What is comparable is the server's CPU per call: the
 CPU time the server processes (and Redis, which the rate limiter asks once per request)
-spent, divided by the calls answered.
+spent, divided by the calls answered. The memory row shows what the Redis store adds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ BODY = b'{"jsonrpc":"2.0","method":"calc.add","params":[2,3],"id":1}'
 
 @dataclass(frozen=True)
 class ProcessRun:
+    store: str
     processes: int
     requests_per_s: float
     p99_ms: float
@@ -33,13 +35,14 @@ def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[Proce
     lua.write_text(wrk.script([BODY]))
     runs = []
     with servers.redis(None) as redis:
-        for count in (1, 2):
-            flags = ("--store", redis.url, "--processes", str(count), "--no-call-log")
+        for store, count in (("memory", 1), ("redis", 1), ("redis", 2)):
+            url = redis.url if store == "redis" else "memory"
+            flags = ("--store", url, "--processes", str(count), "--no-call-log")
             with servers.running(
-                f"rpc-hub x{count}",
+                f"rpc-hub x{count} on {store}",
                 servers.app_command(*flags),
                 None,
-                logs / f"processes-{count}.log",
+                logs / f"processes-{store}-{count}.log",
                 servers.APP_READY,
             ) as app:
                 wrk.run(wrk_path, app.url, str(lua), 2, connections, None)  # warm up
@@ -51,6 +54,7 @@ def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[Proce
                     raise RuntimeError(f"--processes {count}: {load.errors} failed requests")
                 runs.append(
                     ProcessRun(
+                        store=store,
                         processes=count,
                         requests_per_s=load.requests_per_s,
                         p99_ms=load.p99_ms,
