@@ -23,7 +23,8 @@ from tests.helpers import redis_server
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SCHEMA = ROOT / "tests/fixtures/compose-spec/compose-spec.json"
-HAPROXY = shutil.which("haproxy")
+# Debian puts it in /usr/sbin, which a user's PATH may lack.
+HAPROXY = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/sbin")
 
 
 @pytest.fixture(scope="module")
