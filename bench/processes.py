@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import servers, wrk
+from bench import scenarios, servers, wrk
 
 _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 BODY = b'{"jsonrpc":"2.0","method":"calc.add","params":[2,3],"id":1}'
@@ -38,6 +38,7 @@ def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[Proce
         for store, count in (("memory", 1), ("redis", 1), ("redis", 2)):
             url = redis.url if store == "redis" else "memory"
             flags = ("--store", url, "--processes", str(count), "--no-call-log")
+            flags += scenarios.THROUGHPUT_FLAGS
             with servers.running(
                 f"rpc-hub x{count} on {store}",
                 servers.app_command(*flags),
