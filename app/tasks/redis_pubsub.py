@@ -37,6 +37,7 @@ class Listener:
         self._heard = heard
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def open(self) -> None:
         self._pubsub = self._link.client.pubsub()
@@ -44,6 +45,9 @@ class Listener:
         self._task = asyncio.create_task(self._listen(self._pubsub), name="tasks-wakeups")
 
     async def close(self) -> None:
+        # The flag as well as the cancel: a cancel that races redis-py's own timeout may
+        # come out as a TimeoutError, which the loop takes for a lost connection.
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -55,7 +59,7 @@ class Listener:
 
     async def _listen(self, pubsub: PubSub) -> None:
         lost = False
-        while True:
+        while not self._closing:
             try:
                 if lost:
                     await pubsub.subscribe(self._channel)  # connects again, as it can

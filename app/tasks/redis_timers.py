@@ -33,6 +33,7 @@ class TimerLoop:
         self._planned: float | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """Sweep once now (what came due while no replica ran), then loop."""
@@ -40,6 +41,10 @@ class TimerLoop:
         self._task = asyncio.create_task(self._run(), name="tasks-timers")
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: redis-py may turn a cancel that races its own
+        # timeout into a TimeoutError, which the loop survives (it logs and retries).
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -53,7 +58,7 @@ class TimerLoop:
             self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             delay = None if self._planned is None else self._planned - self._clock.time()
             if delay is not None and delay <= 0:
