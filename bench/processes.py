@@ -37,8 +37,10 @@ def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[Proce
     with servers.redis(None) as redis:
         for store, count in (("memory", 1), ("redis", 1), ("redis", 2)):
             url = redis.url if store == "redis" else "memory"
-            flags = ("--store", url, "--processes", str(count), "--no-call-log")
-            flags += scenarios.THROUGHPUT_FLAGS
+            flags = (
+                *("--store", url, "--processes", str(count), "--no-call-log"),
+                *scenarios.THROUGHPUT_FLAGS,
+            )
             with servers.running(
                 f"rpc-hub x{count} on {store}",
                 servers.app_command(*flags),
