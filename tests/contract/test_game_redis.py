@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, suppress
+from contextlib import suppress
 from typing import Any
 
 import pytest
@@ -27,27 +27,14 @@ from app.game.store import GameStore
 from app.rpc.access import ANONYMOUS
 from app.stores import Backend, StoreContext
 from tests.helpers import redis_server
-from tests.helpers.backends import OnRedis, opened
+from tests.helpers.backends import OnRedis, on_redis, opened
 
 pytestmark = redis_server.needs_redis
 
 ON_REDIS = OnRedis(RedisGameStore)
+BACKENDS = [on_redis(RedisGameStore)]
+"""Only Redis: ``open_game`` (tests/contract/conftest.py) opens these stores."""
 OpenGame = Callable[..., Awaitable[GameStore]]
-
-
-@pytest.fixture
-async def open_redis(clock: ManualClock) -> AsyncIterator[OpenGame]:
-    """Open Redis game stores on the test's clock; pass ``redis_prefix`` to share a round."""
-    async with AsyncExitStack() as stack:
-
-        async def open_(**overrides: Any) -> GameStore:
-            overrides.setdefault("game_seed", 7)
-            overrides.setdefault("game_cooldown_s", 0.0)
-            store = await stack.enter_async_context(opened(ON_REDIS, clock, **overrides))
-            assert isinstance(store, GameStore)
-            return store
-
-        yield open_
 
 
 @pytest.fixture
@@ -59,11 +46,11 @@ async def probe() -> AsyncIterator[redis.Redis]:
 
 
 async def test_of_two_replicas_racing_to_the_target_exactly_one_wins(
-    open_redis: OpenGame,
+    open_game: OpenGame,
 ) -> None:
     prefix = redis_server.fresh_prefix()
-    one = await open_redis(redis_prefix=prefix, game_target_score=100)
-    two = await open_redis(redis_prefix=prefix, game_target_score=100, game_seed=8)
+    one = await open_game(redis_prefix=prefix, game_target_score=100)
+    two = await open_game(redis_prefix=prefix, game_target_score=100, game_seed=8)
     ada, grace = await one.join(ANONYMOUS, "Ada"), await two.join(ANONYMOUS, "Grace")
     # Each replica sends both players' moves: 10 attacks always reach 100, so all race.
     racers = [(store, player) for store in (one, two) for player in (ada, grace)] * 8
@@ -116,10 +103,10 @@ async def test_a_restart_keeps_the_round_its_players_scores_and_tokens(
 
 
 async def test_the_store_keeps_a_digest_of_each_token_never_the_token(
-    open_redis: OpenGame, probe: redis.Redis
+    open_game: OpenGame, probe: redis.Redis
 ) -> None:
     prefix = redis_server.fresh_prefix()
-    game = await open_redis(redis_prefix=prefix)
+    game = await open_game(redis_prefix=prefix)
     tokens = [(await game.join(ANONYMOUS, name)).player_token for name in ("Ada", "Grace")]
     stored: list[Any] = []
     async for key in probe.scan_iter(match=f"{{{prefix}:game}}:*"):
@@ -145,9 +132,9 @@ async def sent(probe: redis.Redis, monitor: Monitor, operation: Awaitable[object
 
 
 async def test_each_operation_is_one_script_call(
-    open_redis: OpenGame, clock: ManualClock, probe: redis.Redis
+    open_game: OpenGame, clock: ManualClock, probe: redis.Redis
 ) -> None:
-    game = await open_redis(game_target_score=100, game_results_s=5.0)
+    game = await open_game(game_target_score=100, game_results_s=5.0)
     ada = await game.join(ANONYMOUS, "Ada")
 
     async def win() -> None:
