@@ -109,6 +109,23 @@ class Settings:
         "open-files limit, which the server raises to its hard maximum at start.",
     )
 
+    # Live updates
+    max_streams: Annotated[int, Field(ge=1)] = setting(
+        1000,
+        "Most WebSocket sessions and event streams open at once; more are refused with HTTP 503.",
+    )
+    max_subscriptions: Annotated[int, Field(ge=1, le=100_000)] = setting(
+        1024, "Most subscriptions one WebSocket session holds; more get -32006."
+    )
+    max_queued_bytes: Annotated[int, Field(ge=4096)] = setting(
+        1024 * 1024,
+        "Bytes of notifications queued for one slow client before it is cut off "
+        "(WebSocket close 1013; it may resume).",
+    )
+    events_history: Annotated[int, Field(ge=0, le=100_000)] = setting(
+        200, "Events each topic keeps for clients resuming after a gap (and chat history)."
+    )
+
     # Shutdown
     shutdown_timeout_s: Annotated[float, Field(ge=0)] = setting(
         8.0, "Seconds in-flight calls get to finish after SIGTERM (Docker allows 10)."
@@ -169,6 +186,19 @@ class Settings:
     )
     game_seed: int | None = setting(
         None, "Seed for the game's points, for reproducible rounds. Unset: OS randomness."
+    )
+
+    # Chat
+    chat_max_rooms: Annotated[int, Field(ge=1)] = setting(
+        1000, "Most chat rooms at once; a join that would open one more gets -32005."
+    )
+    chat_max_members: Annotated[int, Field(ge=1, le=100_000)] = setting(
+        100, "Most members in one chat room; later joins are refused."
+    )
+    chat_presence_ttl_s: Annotated[float, Field(ge=5, le=3600, allow_inf_nan=False)] = setting(
+        60.0,
+        "Seconds a chat member stays present without being heard from (a message, or its "
+        "WebSocket session's own refresh); then it leaves the room.",
     )
 
     # Shop (cart.*)

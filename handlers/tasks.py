@@ -23,9 +23,14 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue
 
+from app.events.models import Position
+from app.events.store import EventStore
 from app.rpc.context import CallContext
 from app.rpc.errors import InvalidParams
 from app.rpc.namespace import Example, Handler, Method, Namespace
+from app.rpc.subscriptions import Subscribed
+from app.rpc.unsubscribe import unsubscribe_method
+from app.tasks import topics
 from app.tasks.errors import (
     IdempotencyConflict,
     LeaseLost,
@@ -38,6 +43,7 @@ from app.tasks.errors import (
     WorkerNotFound,
 )
 from app.tasks.models import (
+    TERMINAL,
     ClaimedTask,
     LeaseId,
     LeaseRenewal,
@@ -76,6 +82,7 @@ def _too_late(error: TooLate, value: float | None) -> InvalidParams:
 
 async def submit(
     tasks: TaskStore,
+    events: EventStore,
     ctx: CallContext,
     type: Annotated[
         Name, Field(description="What kind of work; workers declare the types they run.")
@@ -129,7 +136,7 @@ async def submit(
             ]
         )
     try:
-        return await tasks.submit(
+        submission = await tasks.submit(
             ctx.principal,
             type,
             payload,
@@ -148,10 +155,16 @@ async def submit(
         raise _too_large(error) from None
     except TooLate as error:
         raise _too_late(error, run_at if error.what == "run_at" else delay_s) from None
+    if not submission.deduplicated:
+        await events.publish(
+            topics.topic(ctx.principal.id), topics.submitted(submission, type, queue)
+        )
+    return submission
 
 
 async def claim(
     tasks: TaskStore,
+    events: EventStore,
     ctx: CallContext,
     worker_id: str,
     max_tasks: Annotated[int, Field(ge=1, le=100)] = 1,
@@ -165,11 +178,15 @@ async def claim(
     Waiting claims are served first come, first served. Each task comes with a fresh
     ``lease_id``: heartbeat before ``lease_expires_at``, then complete or fail.
     """
-    return await tasks.claim(ctx.principal, worker_id, max_tasks, wait_s, token=worker_token)
+    claimed = await tasks.claim(ctx.principal, worker_id, max_tasks, wait_s, token=worker_token)
+    for task in claimed:
+        await _publish(tasks, events, task.task_id, topics.started(task))
+    return claimed
 
 
 async def heartbeat(
     tasks: TaskStore,
+    events: EventStore,
     ctx: CallContext,
     task_id: TaskId,
     lease_id: LeaseId,
@@ -177,11 +194,15 @@ async def heartbeat(
     worker_token: WorkerToken | None = None,
 ) -> LeaseRenewal:
     """Renew a lease (never past the task's timeout) and report progress."""
-    return await tasks.heartbeat(ctx.principal, task_id, lease_id, progress, token=worker_token)
+    renewal = await tasks.heartbeat(ctx.principal, task_id, lease_id, progress, token=worker_token)
+    if progress is not None:
+        await _publish(tasks, events, task_id, topics.progressed(task_id, progress))
+    return renewal
 
 
 async def complete(
     tasks: TaskStore,
+    events: EventStore,
     ctx: CallContext,
     task_id: TaskId,
     lease_id: LeaseId,
@@ -194,13 +215,15 @@ async def complete(
     lease stays live, so retry later (heartbeating meanwhile) or fail the task.
     """
     try:
-        return await tasks.complete(ctx.principal, task_id, lease_id, result, token=worker_token)
+        view = await tasks.complete(ctx.principal, task_id, lease_id, result, token=worker_token)
     except TooLarge as error:
         raise _too_large(error) from None
+    return await _changed(tasks, events, view)
 
 
 async def fail(
     tasks: TaskStore,
+    events: EventStore,
     ctx: CallContext,
     task_id: TaskId,
     lease_id: LeaseId,
@@ -214,15 +237,17 @@ async def fail(
     result is (-32602 over the size limit, -32005 if the byte budget has no room).
     """
     try:
-        return await tasks.fail(
+        view = await tasks.fail(
             ctx.principal, task_id, lease_id, error, retryable, token=worker_token
         )
     except TooLarge as too_large:
         raise _too_large(too_large) from None
+    return await _changed(tasks, events, view)
 
 
 async def release(
     tasks: TaskStore,
+    events: EventStore,
     ctx: CallContext,
     task_id: TaskId,
     lease_id: LeaseId,
@@ -235,7 +260,9 @@ async def release(
     the last leaves the task ``dead``, reason ``released``. Its lease is over for good:
     completing or failing with it afterwards gets 5002.
     """
-    return await tasks.release(ctx.principal, task_id, lease_id, token=worker_token)
+    return await _changed(
+        tasks, events, await tasks.release(ctx.principal, task_id, lease_id, token=worker_token)
+    )
 
 
 async def get(
@@ -279,21 +306,96 @@ async def stats(tasks: TaskStore, ctx: CallContext) -> Stats:
     return await tasks.stats(ctx.principal)
 
 
-async def cancel(tasks: TaskStore, ctx: CallContext, task_id: TaskId) -> TaskView:
+async def cancel(
+    tasks: TaskStore, events: EventStore, ctx: CallContext, task_id: TaskId
+) -> TaskView:
     """Cancel a task and its dependents now; a running one is flagged for its worker.
 
     The worker learns of it at its next heartbeat. Cancelling a cancelled task is a no-op.
     Only the task's owner, or admin, may cancel it.
     """
-    return await tasks.cancel(ctx.principal, task_id)
+    return await _changed(tasks, events, await tasks.cancel(ctx.principal, task_id))
 
 
-async def requeue(tasks: TaskStore, ctx: CallContext, task_id: TaskId) -> TaskView:
+async def requeue(
+    tasks: TaskStore, events: EventStore, ctx: CallContext, task_id: TaskId
+) -> TaskView:
     """Bring a ``dead`` task back to ``pending`` with a fresh retry budget.
 
     Only the task's owner, or admin, may requeue it.
     """
-    return await tasks.requeue(ctx.principal, task_id)
+    return await _changed(tasks, events, await tasks.requeue(ctx.principal, task_id))
+
+
+async def subscribe(
+    tasks: TaskStore,
+    events: EventStore,
+    ctx: CallContext,
+    task_id: Annotated[
+        TaskId | None, Field(description="Follow this task alone; unset: all of your tasks.")
+    ] = None,
+    since: Annotated[
+        Position | None,
+        Field(
+            description="Resume after this position (an earlier subscription's epoch and "
+            "the offset of the last notification it got)."
+        ),
+    ] = None,
+) -> Subscribed:
+    """Be told of your tasks' changes as they happen, instead of asking again.
+
+    Each notification's ``result`` is a change: ``task_id`` and ``state`` always, with
+    ``progress``, ``attempt``, ``reason``, ``result`` and ``error`` where known. With
+    ``task_id``, only that task (yours, or admin), and the first notification is the task as
+    it is now; its end is always told, even one no call made (a lease that expired for the
+    last time). Needs a WebSocket or ``Accept: text/event-stream``.
+    """
+    async with ctx.subscription("tasks") as subscription:
+        if task_id is None:
+            replay = await subscription.follow(events, topics.topic(ctx.principal.id), since)
+            return subscription.subscribed(replay)
+        view = await tasks.get(ctx.principal, task_id)
+        owner = await tasks.owner_of(task_id) or ctx.principal.id
+        ended = view.state.terminal
+
+        def only_this(change: JsonValue) -> JsonValue | None:
+            nonlocal ended
+            if not isinstance(change, dict) or change.get("task_id") != task_id:
+                return None
+            ended = ended or change.get("state") in TERMINAL_STATES
+            return change
+
+        if since is None:
+            subscription.push(topics.change(view))
+        replay = await subscription.follow(events, topics.topic(owner), since, only_this)
+
+        async def until_ended() -> None:
+            # The store's own wait: it also sees ends that no call made.
+            nonlocal ended
+            while not ended:
+                finished = await tasks.get(ctx.principal, task_id, MAX_GET_WAIT_S)
+                if finished.state.terminal and not ended:
+                    ended = True
+                    subscription.push(topics.change(finished))
+
+        if not ended:
+            subscription.spawn(until_ended())
+        return subscription.subscribed(replay)
+
+
+TERMINAL_STATES = frozenset(state.value for state in TERMINAL)
+
+
+async def _publish(tasks: TaskStore, events: EventStore, task_id: str, change: JsonValue) -> None:
+    """Tell the task's owner of a change (a worker's call does not know the owner)."""
+    owner = await tasks.owner_of(task_id)
+    if owner is not None:
+        await events.publish(topics.topic(owner), change)
+
+
+async def _changed(tasks: TaskStore, events: EventStore, view: TaskView) -> TaskView:
+    await _publish(tasks, events, view.task_id, topics.change(view))
+    return view
 
 
 def _report(func: Handler, examples: list[Example]) -> Method:
@@ -348,6 +450,8 @@ namespace = Namespace(
             errors=[TaskNotFound, TaskStateConflict, UnknownDependency],
             examples=examples.REQUEUE,
         ),
+        Method(subscribe, errors=[TaskNotFound], examples=examples.SUBSCRIBE),
+        unsubscribe_method("tasks"),
     ],
     scope=SUBMIT,
 )

@@ -47,6 +47,7 @@ from app.rpc.errors import (
 )
 from app.rpc.meter import Meter
 from app.rpc.registry import Entry, Registry
+from app.rpc.session import Stream
 
 log = logging.getLogger("app.rpc")
 
@@ -116,6 +117,7 @@ class _Request:
     principal: Principal
     records: list[CallRecord]
     rate_key: str
+    stream: Stream | None
 
 
 @dataclass(slots=True)
@@ -167,14 +169,15 @@ class Dispatcher:
         headers: Mapping[str, str] = _NO_HEADERS,
         principal: Principal = ANONYMOUS,
         rate_key: str | None = None,
+        stream: Stream | None = None,
     ) -> bytes | None:
         """Answer one request body; None means "send nothing" (notifications only).
 
         ``headers`` and ``principal`` reach handlers that ask for a CallContext. Every call
         is charged to ``rate_key`` (default: the principal's id); raise ``Throttled`` if
-        none of them fits.
+        none of them fits. ``stream`` is the connection, when it can carry notifications.
         """
-        request = _Request(request_id, headers, principal, [], rate_key or principal.id)
+        request = _Request(request_id, headers, principal, [], rate_key or principal.id, stream)
         if self._meter is not None:
             await self._meter.precheck(request.rate_key, len(body))
         started = perf_counter()
@@ -412,5 +415,7 @@ def _with_context(
     prefix: tuple[Any, ...], index: int, call: CallRecord, request: _Request
 ) -> tuple[Any, ...]:
     """The injected arguments, with this call's context where the handler asks for it."""
-    context = CallContext(request.id, call.method, request.headers, request.principal)
+    context = CallContext(
+        request.id, call.method, request.headers, request.principal, request.stream
+    )
     return (*prefix[:index], context, *prefix[index + 1 :])

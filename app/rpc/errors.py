@@ -13,7 +13,9 @@
     │   ├── Forbidden        -32002
     │   ├── RateLimited      -32003
     │   ├── CallTimeout      -32004
-    │   └── Overloaded       -32005
+    │   ├── Overloaded       -32005
+    │   ├── QuotaExceeded    -32006   a caller's own cap (tasks, seats, subscriptions)
+    │   └── StreamRequired   -32007   a subscription asked for over plain HTTP
     └── DomainError                   application errors; each concrete one owns a stable code
         ├── NotFound                  (a category: the thing named does not exist)
         ├── Conflict                  (a category: the request clashes with current state)
@@ -121,6 +123,16 @@ class QuotaExceeded(ServerError):
 
     code = -32006
     message = "Quota exceeded"
+
+
+class StreamRequired(ServerError):
+    """A subscription asked for over plain HTTP, which cannot carry notifications."""
+
+    code = -32007
+    message = (
+        "Subscriptions need a stream: call this over a WebSocket (GET /rpc), or POST it "
+        "with Accept: text/event-stream"
+    )
 
 
 class DomainError(RPCError):

@@ -14,6 +14,7 @@ from app.plugins import Plugin, load_plugins
 from app.rpc import openrpc
 from app.rpc.dispatch import CallRecord, Dispatcher, Limits
 from app.rpc.registry import Registry
+from app.rpc.session import SessionLimits
 from app.server.builtin import BUILTIN, ENGINE
 from app.server.call_log import CallLog
 from app.server.keys import (
@@ -25,15 +26,20 @@ from app.server.keys import (
     REGISTRY,
     SETTINGS,
     STORES,
+    STREAMS,
 )
 from app.server.lifecycle import Stores
 from app.settings import Settings
 from app.stores import StoreContext
 from app.transport import http
+from app.transport.admission import Admission
 from app.transport.cors import CorsPolicy
 from app.transport.credentials import Credentials
 from app.transport.edge import Edge
 from app.transport.hosts import HostPolicy
+from app.transport.sse import EventStreams
+from app.transport.streams import Streams
+from app.transport.ws import websocket_handler
 
 _NOT_INJECTED = (
     "handlers are not given the Settings; a store reads them from its StoreContext "
@@ -114,12 +120,36 @@ def create_app(
     app[EDGE] = edge
     credentials = Credentials(settings, registry.scopes)
     app[CREDENTIALS] = credentials
-    admission = http.Admission(settings.max_inflight)
+    admission = Admission(settings.max_inflight)
     app[ADMISSION] = admission
+    streams = Streams(
+        settings.max_streams,
+        SessionLimits(settings.max_subscriptions, settings.max_queued_bytes),
+    )
+    app[STREAMS] = streams
+    app.on_shutdown.append(_close_streams)
+    websocket = websocket_handler(
+        edge, dispatcher, credentials, streams, admission, settings.max_body_bytes
+    )
+    event_streams = EventStreams(edge, dispatcher, streams, admission)
     app.add_routes(
-        http.routes(edge, dispatcher, credentials, stores, cors, openrpc_json, admission)
+        http.routes(
+            edge,
+            dispatcher,
+            credentials,
+            stores,
+            cors,
+            openrpc_json,
+            admission,
+            websocket,
+            event_streams,
+        )
     )
     return app
+
+
+async def _close_streams(app: web.Application) -> None:
+    await app[STREAMS].close_all()  # before aiohttp waits for handlers: these never end alone
 
 
 async def _stores_lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from app.cart.memory import MemoryCartStore
 from app.cart.redis import RedisCartStore
 from app.cart.store import CartStore
+from app.events.memory import MemoryEventStore
+from app.events.store import EventStore
 from app.game.memory import MemoryGameStore
 from app.game.redis import RedisGameStore
 from app.game.store import GameStore
@@ -25,9 +27,13 @@ from handlers import NAMESPACES
 
 ENGINE = Plugin(
     [],
-    stores=[Provider(RateLimitStore, memory=MemoryRateLimitStore, redis=RedisRateLimitStore)],
+    stores=[
+        Provider(RateLimitStore, memory=MemoryRateLimitStore, redis=RedisRateLimitStore),
+        Provider(EventStore, memory=MemoryEventStore),
+    ],
 )
-"""What the server itself keeps, whatever it serves: every caller's rate limit."""
+"""What the server itself keeps, whatever it serves: every caller's rate limit, and the
+topics that subscriptions follow (plugins publish on them too)."""
 
 BUILTIN = Plugin(
     NAMESPACES,

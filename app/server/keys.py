@@ -8,9 +8,10 @@ from app.rpc.dispatch import Dispatcher
 from app.rpc.registry import Registry
 from app.server.lifecycle import Stores
 from app.settings import Settings
+from app.transport.admission import Admission
 from app.transport.credentials import Credentials
 from app.transport.edge import Edge
-from app.transport.http import Admission
+from app.transport.streams import Streams
 
 SETTINGS = web.AppKey("settings", Settings)
 REGISTRY = web.AppKey("registry", Registry)
@@ -23,3 +24,5 @@ EDGE = web.AppKey("edge", Edge)
 """What every response passes through, with its count of refusals."""
 ADMISSION = web.AppKey("admission", Admission)
 """Requests in flight on /rpc, and the cap past which they are shed."""
+STREAMS = web.AppKey("streams", Streams)
+"""Open WebSocket sessions and event streams."""

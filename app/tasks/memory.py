@@ -158,6 +158,10 @@ class MemoryTaskStore(Backend):
             if entry in self._claims:
                 self._claims.remove(entry)
 
+    async def owner_of(self, task_id: str) -> str | None:
+        task = self._queue.tasks.get(task_id)
+        return None if task is None else task.owner
+
     async def get(self, caller: Principal, task_id: str, wait_s: float = 0) -> TaskView:
         self._sweep()
         task = self._queue.visible(caller, task_id)

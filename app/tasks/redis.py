@@ -95,6 +95,8 @@ class RedisTaskStore(Backend):
         self._limits = QueueLimits.from_settings(context.settings)
         self._clock = context.clock
         link = context.link()
+        self._link = link
+        self._task_key = link.keyspace("tasks")
         self._scripts = Scripts(link, self._limits, origin=secrets.token_hex(8))
         self._timers = TimerLoop(self._clock, self._sweep)
         self._waits = Waits(self._serve, self._timers.sooner)
@@ -306,6 +308,10 @@ class RedisTaskStore(Backend):
         """``charge`` false: the server releases for a caller that never saw the task."""
         args = [task_id, lease_id, _digest(token), "1" if charge else "0"]
         return codec.task_view(await self._run("release", caller, args))
+
+    async def owner_of(self, task_id: str) -> str | None:
+        owner = await self._link.command("HGET", self._task_key("task", task_id), "owner")
+        return None if owner is None else bytes(owner).decode()
 
     async def get(self, caller: Principal, task_id: str, wait_s: float = 0) -> TaskView:
         async def read() -> TaskView:

@@ -170,6 +170,13 @@ class TaskStore(Protocol):
         """Bring a ``dead`` task back to ``pending`` with a fresh retry budget (owner or admin)."""
         ...
 
+    async def owner_of(self, task_id: str) -> str | None:
+        """The id of the principal a task belongs to, or None if there is no such task.
+
+        For routing its events to the owner's topic; never shown to a caller.
+        """
+        ...
+
     # ---- workers ---------------------------------------------------------------------
 
     async def register(

@@ -49,9 +49,28 @@ class Refused(web.HTTPForbidden):
 class Shed(web.HTTPServiceUnavailable):
     """A 503 sent before any work: the server already serves as many requests as it may."""
 
+    message = "Server overloaded: too many requests in flight; retry after Retry-After"
+    retry_after_s = 1
+
     def __init__(self, limit: int) -> None:
-        super().__init__(headers={hdrs.RETRY_AFTER: "1"})
+        super().__init__(headers={hdrs.RETRY_AFTER: str(self.retry_after_s)})
         self.limit = limit
+
+    def error(self) -> Overloaded:
+        """The JSON-RPC error it answers with (over a WebSocket, in place of the 503)."""
+        return Overloaded(
+            self.message, data={"limit": self.limit, "retry_after_s": self.retry_after_s}
+        )
+
+
+class StreamsFull(Shed):
+    """A 503 for a WebSocket or event stream past ``max_streams``."""
+
+    message = (
+        "Too many live connections: the server holds as many WebSocket sessions and event "
+        "streams as it may; retry after Retry-After"
+    )
+    retry_after_s = 5
 
 
 class Edge:
@@ -136,9 +155,8 @@ class Edge:
         if isinstance(exc, Refused):
             message, data = exc.message, exc.data
         elif isinstance(exc, Shed):
-            message = "Server overloaded: too many requests in flight; retry after Retry-After"
-            data = {"limit": exc.limit, "retry_after_s": 1}
-            error_type = Overloaded
+            error = exc.error()
+            message, data, error_type = error.message, error.data, Overloaded
         elif status == 408:
             message = (
                 f"Request Timeout: the body did not arrive within {self.read_timeout_s} s; "

@@ -1,5 +1,5 @@
-"""The routes: POST /rpc (and its CORS preflight), health, readiness, the OpenRPC document,
-and the browser console (GET / and its files under /static/).
+"""The routes: POST /rpc (and its CORS preflight), GET /rpc (a WebSocket), health,
+readiness, the OpenRPC document, and the browser console (GET / and its files under /static/).
 
 ``routes`` binds each handler to the app's parts once, so a request looks nothing up.
 """
@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Protocol
 
 from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler
 
 from app.rpc.dispatch import Dispatcher
 from app.rpc.meter import Throttled
+from app.transport.admission import Admission
 from app.transport.cors import PREFLIGHT_HEADERS, CorsPolicy
 from app.transport.credentials import Credentials
 from app.transport.edge import Edge, Shed
+from app.transport.sse import EventStreams, wants_stream
 
 JSON_MEDIA_TYPES = frozenset(
     {"application/json", "application/json-rpc", "application/jsonrequest"}
@@ -40,16 +43,6 @@ CONSOLE_HEADERS = {
 RPC_METHODS = "POST, OPTIONS"
 
 
-class Admission:
-    """How many requests are being served, and how many may be: past it, shed at once."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.inflight = 0
-        self.delayed = 0
-        """Requests waiting out the delay after a wrong key (not in flight meanwhile)."""
-
-
 class Readiness(Protocol):
     """What /readyz reports: the stores are open, and the server is not shutting down."""
 
@@ -70,6 +63,8 @@ def routes(
     cors: CorsPolicy,
     openrpc_json: bytes,
     admission: Admission,
+    websocket: Handler,
+    event_streams: EventStreams,
 ) -> list[web.RouteDef]:
     """Every route of the server, in match order; unknown paths and methods get JSON errors."""
 
@@ -101,9 +96,13 @@ def routes(
                     admission.inflight += 1
             body = await _read(request, edge.read_timeout_s)
             principal = resolved.principal
-            out = await dispatcher.dispatch(
-                body, request_id, headers, principal, credentials.rate_key(principal, address)
-            )
+            rate_key = credentials.rate_key(principal, address)
+            if wants_stream(headers):
+                out = await event_streams.answer(request, body, request_id, principal, rate_key)
+                if isinstance(out, web.StreamResponse):
+                    return out  # streamed: the edge's headers went out with it
+            else:
+                out = await dispatcher.dispatch(body, request_id, headers, principal, rate_key)
         except web.HTTPException as exc:
             response: web.StreamResponse = edge.refusal(request, exc)
         except Throttled as exc:
@@ -173,6 +172,7 @@ def routes(
     wrap = edge.wrap
     return [
         web.post("/rpc", rpc),
+        web.get("/rpc", websocket),
         web.options("/rpc", wrap(rpc_preflight)),
         web.route(hdrs.METH_ANY, "/rpc", wrap(rpc_other)),
         web.get("/healthz", wrap(healthz, guarded=False)),

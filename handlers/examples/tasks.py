@@ -195,3 +195,27 @@ REQUEUE: list[Example] = [
         },
     )
 ]
+
+SUBSCRIBE = [
+    Example(
+        "follow one task",
+        params={"task_id": "t_3Jx9QmVb1kA0Zp2c"},
+        result={
+            "subscription": "0x5f1e2d3c4b5a6978",
+            "epoch": "9c1f0e7a2b3d4c5e",
+            "offset": 4,
+            "recovered": False,
+        },
+        summary="Over a WebSocket; notifications then carry the task's changes.",
+    ),
+    Example(
+        "all of your tasks, resuming",
+        params={"since": {"epoch": "9c1f0e7a2b3d4c5e", "offset": 2}},
+        result={
+            "subscription": "0x0a1b2c3d4e5f6071",
+            "epoch": "9c1f0e7a2b3d4c5e",
+            "offset": 4,
+            "recovered": True,
+        },
+    ),
+]

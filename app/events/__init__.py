@@ -1,0 +1,1 @@
+"""Events: topics with bounded, resumable history that live subscriptions follow."""

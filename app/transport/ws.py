@@ -1,0 +1,200 @@
+"""JSON-RPC over a WebSocket on GET /rpc: every text frame a request, notification or batch.
+
+The upgrade is checked like a POST (Host, then Origin: CORS does not cover WebSockets, so
+this is what stops cross-site WebSocket hijacking), and the key is read once, from
+``Authorization`` or, for browsers that cannot set it, ``?key=``. Each frame then goes
+through the same engine, scopes and rate limits as HTTP.
+
+One reader, one writer: the reader runs up to ``CALLS_PER_SESSION`` frames at once (then it
+stops reading, which pushes back on the client), and only the writer touches the socket.
+Close codes: 1001 at shutdown (after in-flight calls are answered), 1009 for a frame over the
+body limit (aiohttp's), 1013 for a client cut off for not reading its notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping
+
+from aiohttp import WSCloseCode, WSMsgType, hdrs, web
+from aiohttp.typedefs import Handler
+from multidict import CIMultiDict
+
+from app.rpc.access import Principal
+from app.rpc.dispatch import Dispatcher
+from app.rpc.errors import InternalError
+from app.rpc.meter import Throttled
+from app.rpc.session import Session, Stream
+from app.transport.admission import Admission
+from app.transport.credentials import Credentials
+from app.transport.edge import Edge, Shed, error_body
+from app.transport.streams import Streams
+
+log = logging.getLogger("app.transport")
+
+HEARTBEAT_S = 30.0
+"""aiohttp sends no pings unless told: a peer gone without a close is found within this."""
+CALLS_PER_SESSION = 16
+SLOW = "slow consumer: notifications were not read; reconnect and resume"
+
+
+def websocket_handler(
+    edge: Edge,
+    dispatcher: Dispatcher,
+    credentials: Credentials,
+    streams: Streams,
+    admission: Admission,
+    max_frame_bytes: int,
+) -> Handler:
+    """The GET /rpc handler: a WebSocket if the request asks to upgrade, else 405."""
+
+    async def websocket(request: web.Request) -> web.StreamResponse:
+        request_id = edge.request_id(request)
+        ws = web.WebSocketResponse(
+            heartbeat=HEARTBEAT_S, max_msg_size=max_frame_bytes, autoclose=True
+        )
+        try:
+            if not ws.can_prepare(request).ok:
+                raise web.HTTPMethodNotAllowed(request.method, ["POST", "OPTIONS"])
+            cross_site = edge.guard(request, check_origin=True)
+            streams.admit()
+            headers: Mapping[str, str] = request.headers
+            key = request.query.get("key")
+            if key and hdrs.AUTHORIZATION not in headers:
+                with_key = CIMultiDict(headers)
+                with_key[hdrs.AUTHORIZATION] = f"Bearer {key}"
+                headers = with_key
+            resolved = credentials.resolve(headers, request.remote, cross_site=cross_site)
+            if resolved.failed and credentials.delay_s:
+                await asyncio.sleep(credentials.delay_s)
+        except web.HTTPException as exc:
+            return edge.finish(request, edge.refusal(request, exc), request_id)
+        edge.finish(request, ws, request_id)
+        await ws.prepare(request)
+        principal = resolved.principal
+        connection = _Connection(
+            ws,
+            Session(streams.limits),
+            dispatcher,
+            request_id,
+            headers,
+            principal,
+            credentials.rate_key(principal, request.remote),
+            admission,
+        )
+        streams.add(connection, connection.going_away)
+        try:
+            await connection.serve()
+        finally:
+            streams.discard(connection)
+            if connection.session.slow:
+                streams.cut_off += 1
+        return ws
+
+    return websocket
+
+
+class _Connection:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        session: Session,
+        dispatcher: Dispatcher,
+        request_id: str,
+        headers: Mapping[str, str],
+        principal: Principal,
+        rate_key: str,
+        admission: Admission,
+    ) -> None:
+        self.ws = ws
+        self.session = session
+        self._dispatcher = dispatcher
+        self._request_id = request_id
+        self._headers = headers
+        self._principal = principal
+        self._rate_key = rate_key
+        self._admission = admission
+        self._slots = asyncio.Semaphore(CALLS_PER_SESSION)
+        self._calls: set[asyncio.Task[None]] = set()
+        self._frames = 0
+        self._writer: asyncio.Task[None] | None = None
+        self._leaving = False
+
+    async def serve(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write())
+        try:
+            async for message in self.ws:
+                if message.type is WSMsgType.TEXT:
+                    body = message.data.encode()
+                elif message.type is WSMsgType.BINARY:
+                    body = message.data
+                else:
+                    break  # an error frame (too large, malformed): aiohttp has closed
+                await self._slots.acquire()
+                if self._leaving:  # shutting down: the close frame is on its way
+                    self._slots.release()
+                    continue
+                call = asyncio.get_running_loop().create_task(self._call(body))
+                self._calls.add(call)
+                call.add_done_callback(self._done)
+        finally:
+            for call in self._calls:
+                call.cancel()  # the client left: its answers have nowhere to go
+            await self.session.close()
+            if self._writer is not None:
+                self._writer.cancel()
+
+    def _done(self, call: asyncio.Task[None]) -> None:
+        self._calls.discard(call)
+        self._slots.release()
+
+    async def _call(self, body: bytes) -> None:
+        self._frames += 1
+        request_id = f"{self._request_id}.{self._frames}"
+        stream = Stream(self.session)
+        admission = self._admission
+        if admission.inflight >= admission.limit:
+            self.session.reply(error_body(Shed(admission.limit).error()))
+            return
+        admission.inflight += 1
+        try:
+            out = await self._dispatcher.dispatch(
+                body, request_id, self._headers, self._principal, self._rate_key, stream=stream
+            )
+        except Throttled as exc:
+            out = error_body(exc.error)
+        except Exception:
+            correlation_id = uuid.uuid4().hex
+            log.exception(
+                "unhandled error serving a WebSocket frame (request %s, correlation %s)",
+                request_id,
+                correlation_id,
+            )
+            out = error_body(InternalError(data={"correlation_id": correlation_id}))
+        finally:
+            admission.inflight -= 1
+        if out is not None:
+            self.session.reply(out)
+        stream.activate()
+
+    async def _write(self) -> None:
+        session, ws = self.session, self.ws
+        try:
+            while (frame := await session.next()) is not None:
+                await ws.send_frame(frame[0], WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError):
+            return  # the socket is gone: the reader sees it too
+        if session.slow:
+            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=SLOW.encode())
+
+    async def going_away(self) -> None:
+        """Shutdown: read no more, answer what is in flight, then close with 1001."""
+        self._leaving = True
+        if self._calls:
+            await asyncio.wait(list(self._calls))
+        self.session.stop()
+        if self._writer is not None:
+            await asyncio.wait([self._writer])
+        await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
