@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.rpc.namespace import Namespace
-from handlers import calc, cart, game, tasks, weather, workers
+from handlers import calc, cart, chat, game, tasks, weather, workers
 
 NAMESPACES: tuple[Namespace, ...] = (
     calc.namespace,
@@ -12,4 +12,5 @@ NAMESPACES: tuple[Namespace, ...] = (
     game.namespace,
     tasks.namespace,
     workers.namespace,
+    chat.namespace,
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -10,11 +9,10 @@ from collections.abc import Callable
 from pydantic import JsonValue
 
 from app.events.history import kept_after, kept_window
+from app.events.listeners import Listeners
 from app.events.models import Event, Position, Replay
 from app.events.store import Listener
 from app.stores import Backend, StoreContext
-
-log = logging.getLogger("app.events")
 
 MAX_TOPICS = 10_000
 """Topics kept at once; past it the one used longest ago is forgotten (and its epoch)."""
@@ -34,7 +32,7 @@ class MemoryEventStore(Backend):
     def __init__(self, context: StoreContext) -> None:
         self._history = context.settings.events_history
         self._topics: OrderedDict[str, _Topic] = OrderedDict()
-        self._listeners: dict[str, list[Listener]] = {}
+        self._listeners = Listeners()
 
     def _topic(self, name: str) -> _Topic:
         topic = self._topics.get(name)
@@ -51,20 +49,11 @@ class MemoryEventStore(Backend):
         kept.offset += 1
         event = Event(topic, kept.offset, data)
         kept.events.append(event)
-        deliver(self._listeners.get(topic, ()), event)
+        self._listeners.deliver(event)
         return event
 
     def listen(self, topic: str, listener: Listener) -> Callable[[], None]:
-        listeners = self._listeners.setdefault(topic, [])
-        listeners.append(listener)
-
-        def stop() -> None:
-            if listener in listeners:
-                listeners.remove(listener)
-                if not listeners and self._listeners.get(topic) is listeners:
-                    del self._listeners[topic]
-
-        return stop
+        return self._listeners.add(topic, listener)
 
     async def replay(self, topic: str, since: Position | None) -> Replay:
         kept = self._topic(topic)
@@ -79,12 +68,3 @@ class MemoryEventStore(Backend):
     ) -> list[Event]:
         kept = self._topics.get(topic)
         return [] if kept is None else kept_window(list(kept.events), before, since, limit)
-
-
-def deliver(listeners: list[Listener] | tuple[()], event: Event) -> None:
-    """Hand ``event`` to each listener; one that fails is logged and the others still get it."""
-    for listener in list(listeners):
-        try:
-            listener(event)
-        except Exception:
-            log.exception("an event listener of %s failed", event.topic)

@@ -58,6 +58,8 @@ def build_api(
     """Every method the server offers (namespaces, plugins, ``rpc.discover``) and its OpenRPC."""
     if plugins is None:
         plugins = served_plugins(settings)
+    if ENGINE not in plugins:
+        plugins = [ENGINE, *plugins]  # what handlers may ask of the engine (its event topics)
     stores = [provider.protocol for plugin in plugins for provider in plugin.stores]
     registry = Registry(
         [namespace for plugin in plugins for namespace in plugin.namespaces],

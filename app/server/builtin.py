@@ -8,7 +8,11 @@ from __future__ import annotations
 from app.cart.memory import MemoryCartStore
 from app.cart.redis import RedisCartStore
 from app.cart.store import CartStore
+from app.chat.memory import MemoryChatStore
+from app.chat.redis import RedisChatStore
+from app.chat.store import ChatStore
 from app.events.memory import MemoryEventStore
+from app.events.redis import RedisEventStore
 from app.events.store import EventStore
 from app.game.memory import MemoryGameStore
 from app.game.redis import RedisGameStore
@@ -29,7 +33,7 @@ ENGINE = Plugin(
     [],
     stores=[
         Provider(RateLimitStore, memory=MemoryRateLimitStore, redis=RedisRateLimitStore),
-        Provider(EventStore, memory=MemoryEventStore),
+        Provider(EventStore, memory=MemoryEventStore, redis=RedisEventStore),
     ],
 )
 """What the server itself keeps, whatever it serves: every caller's rate limit, and the
@@ -39,6 +43,7 @@ BUILTIN = Plugin(
     NAMESPACES,
     stores=[
         Provider(CartStore, memory=MemoryCartStore, redis=RedisCartStore),
+        Provider(ChatStore, memory=MemoryChatStore, redis=RedisChatStore),
         Provider(GameStore, memory=MemoryGameStore, redis=RedisGameStore),
         Provider(TaskStore, memory=MemoryTaskStore, redis=RedisTaskStore),
         Provider(WeatherStore, memory=MemoryWeatherStore, redis=RedisWeatherStore),
