@@ -49,8 +49,8 @@ class Session:
         self.queued_bytes = 0
         self._ready = asyncio.Event()
         self._subscriptions: dict[str, Subscription] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._closers: dict[str, Callable[[], Awaitable[None]]] = {}
         self.closed = False
         self.slow = False
         """Cut off for not reading its notifications."""
@@ -118,15 +118,29 @@ class Session:
         subscription.end()
         return True
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` for as long as the session lives."""
+    def spawn(self, key: str, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` for as long as the session lives, in place of the work spawned
+        before under the same ``key`` (a chat seat's presence refresh, say)."""
+        old = self._tasks.pop(key, None)
+        if old is not None:
+            old.cancel()
+        if self.closed:
+            work.close()
+            return
         task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[key] = task
+        task.add_done_callback(lambda done: self._forget_task(key, done))
 
-    def at_close(self, closer: Callable[[], Awaitable[None]]) -> None:
-        """Await ``closer`` when the session ends (leave a chat room, say)."""
-        self._closers.append(closer)
+    def _forget_task(self, key: str, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("session %s: %s failed", self.id, key, exc_info=task.exception())
+
+    def at_close(self, key: str, closer: Callable[[], Awaitable[None]]) -> None:
+        """Await ``closer`` when the session ends (leave a chat room, say), in place of
+        the one set before under the same ``key``."""
+        self._closers[key] = closer
 
     def stop(self) -> None:
         """End every subscription and task now; the writer still sends what is queued."""
@@ -134,14 +148,14 @@ class Session:
         self._ready.set()
         for subscription in list(self._subscriptions.values()):
             subscription.end()
-        for task in self._tasks:
+        for task in list(self._tasks.values()):
             task.cancel()
 
     async def close(self) -> None:
         """Stop, then run what the handlers asked for at close; one failing spares the rest."""
         self.stop()
-        closers, self._closers = self._closers, []
-        for closer in closers:
+        closers, self._closers = self._closers, {}
+        for closer in closers.values():
             try:
                 await closer()
             except Exception:
@@ -179,6 +193,12 @@ class Stream:
 
     def unsubscribe(self, namespace: str, subscription_id: str) -> bool:
         return self.session.unsubscribe(namespace, subscription_id)
+
+    def spawn(self, key: str, work: Coroutine[Any, Any, None]) -> None:
+        self.session.spawn(key, work)
+
+    def at_close(self, key: str, closer: Callable[[], Awaitable[None]]) -> None:
+        self.session.at_close(key, closer)
 
     def activate(self) -> None:
         """This request's answer is queued: its subscriptions may now notify."""
