@@ -3,16 +3,22 @@
 Cities come from GeoNames (every place of 15,000 people or more). Readings come from the
 offline climate model, or from Open-Meteo with ``--weather-provider open-meteo``; each result
 says which (``provider``), and whether the model stood in for a failed upstream (``fallback``).
+``weather.subscribe`` streams a city's readings every few seconds (the seed's StreamData).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from pydantic import Discriminator, Field, Tag
 
+from app.rpc.context import CallContext
+from app.rpc.errors import RPCError
 from app.rpc.namespace import Method, Namespace
+from app.rpc.subscriptions import Subscribed, Subscription
 from app.rpc.types import Number
+from app.rpc.unsubscribe import unsubscribe_method
 from app.weather.errors import BelowAbsoluteZero, CityNotFound
 from app.weather.models import (
     CityInfo,
@@ -106,6 +112,51 @@ async def search_cities(
     return await weather.search_cities(query, limit)
 
 
+async def subscribe(
+    weather: WeatherStore,
+    ctx: CallContext,
+    city: CityParam,
+    country: Country = None,
+    interval_s: Annotated[
+        float,
+        Field(ge=1, le=3600, allow_inf_nan=False, description="Seconds between readings."),
+    ] = 10,
+    units: UnitsParam = "C",
+) -> Subscribed:
+    """A city's current weather now, then every ``interval_s`` seconds, until unsubscribed.
+
+    Each notification's ``result`` is a reading, as weather.current answers it (its
+    ``provider`` and ``fallback`` included). An unknown city fails here, with 2001, before
+    anything is streamed. Readings have no history: nothing to resume. A failing live
+    provider does not stop the stream (the offline model answers, ``fallback`` true); any
+    other error ends it, with one last notification holding the error. Needs a WebSocket or
+    ``Accept: text/event-stream``.
+    """
+    ctx.require_stream()  # over plain HTTP, say so before doing any work
+    first = await weather.current(city, country, units)
+    async with ctx.subscription("weather") as subscription:
+        subscription.push(first.model_dump(mode="json"))
+        # By id from now on: no name to resolve again, and no namesake to drift to.
+        subscription.spawn(_readings(weather, subscription, first.city.id, interval_s, units))
+        return subscription.subscribed()
+
+
+async def _readings(
+    weather: WeatherStore, subscription: Subscription, city: int, interval_s: float, units: Units
+) -> None:
+    """A reading every ``interval_s`` for as long as the subscription lives."""
+    while True:
+        await asyncio.sleep(interval_s)  # the product's own pace, not the store's clock
+        try:
+            reading = await weather.current(city, None, units)
+        except RPCError as error:
+            # End, told, rather than skip: the store already answers a failing provider with
+            # the model, so an error here is one the next tick would likely meet again.
+            subscription.end(error)
+            return
+        subscription.push(reading.model_dump(mode="json"))
+
+
 # Rate-limit units (calc.add: 1, 2.5 us in process). A name resolves in 20-80 us, but an
 # unknown one's "did you mean" search takes 0.15-0.4 ms: dearer, yet not so dear that a
 # client's 200 cities (current, forecast and temperature each) exceed the default burst.
@@ -137,5 +188,8 @@ namespace = Namespace(
         ),
         # 35 us with 50 results, mostly their serialization: as cheap as a call gets here.
         Method(search_cities, idempotent=True, examples=examples.SEARCH_CITIES),
+        # Its readings are work no later call pays for, so opening one costs more than a call.
+        Method(subscribe, errors=[CityNotFound], examples=examples.SUBSCRIBE, cost=10),
+        unsubscribe_method("weather"),
     ],
 )

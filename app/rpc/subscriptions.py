@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import uuid
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -23,7 +24,7 @@ from pydantic import BaseModel, Field, JsonValue
 
 from app.events.models import Event, Position, Replay
 from app.events.store import EventStore
-from app.rpc.errors import RPCError
+from app.rpc.errors import InternalError, RPCError
 
 log = logging.getLogger("app.rpc")
 
@@ -146,8 +147,14 @@ class Subscription:
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("subscription %s failed", self.id, exc_info=task.exception())
-            self.end()
+            correlation_id = uuid.uuid4().hex
+            log.error(
+                "subscription %s failed (correlation %s)",
+                self.id,
+                correlation_id,
+                exc_info=task.exception(),
+            )
+            self.end(InternalError(data={"correlation_id": correlation_id}))
 
     def subscribed(self, replay: Replay | None = None) -> Subscribed:
         """The answer to ``subscribe``."""

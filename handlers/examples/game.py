@@ -91,3 +91,27 @@ NEW_ROUND: list[Example] = [
         {**_ROUND, "round": 2, "phase": "waiting", "players": 0, "time_left_s": None},
     )
 ]
+
+SUBSCRIBE: list[Example] = [
+    Example(
+        "from now on",
+        {},
+        {
+            "subscription": "0x5f1e2d3c4b5a6978",
+            "epoch": "b7e0c41d9a2f3e68",
+            "offset": 12,
+            "recovered": False,
+        },
+        summary="Over a WebSocket; notifications then carry moves, the top 10 and phases.",
+    ),
+    Example(
+        "resuming",
+        {"since": {"epoch": "b7e0c41d9a2f3e68", "offset": 9}},
+        {
+            "subscription": "0x0a1b2c3d4e5f6071",
+            "epoch": "b7e0c41d9a2f3e68",
+            "offset": 12,
+            "recovered": True,
+        },
+    ),
+]

@@ -149,3 +149,12 @@ SEARCH_CITIES = [
         summary="Ordered by population.",
     )
 ]
+
+SUBSCRIBE = [
+    Example(
+        "Paris, every minute",
+        {"city": "Paris", "interval_s": 60},
+        {"subscription": "0x5f1e2d3c4b5a6978", "epoch": None, "offset": 0, "recovered": False},
+        summary="Over a WebSocket; notifications then carry readings as weather.current's.",
+    )
+]
