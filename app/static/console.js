@@ -4,6 +4,8 @@
 
 import { buildFields, fillExample, paramsText } from "./form.js";
 import { pretty, render } from "./json.js";
+import { ChatView, EventsPanel } from "./live.js";
+import { RpcSocket } from "./socket.js";
 
 const ENDPOINT = "/rpc";
 const HISTORY_KEY = "rpc-hub.history";
@@ -11,6 +13,14 @@ const HISTORY_LIMIT = 50;
 
 const $ = (id) => document.getElementById(id);
 const state = { document: null, methods: new Map(), current: null, nextId: 1, history: [] };
+const socket = new RpcSocket(
+  () => $("token").value.trim(),
+  (reason) => {
+    $("events-problem").textContent = reason;
+  },
+);
+const events = new EventsPanel(socket);
+const chat = new ChatView(socket);
 
 /** POST `body` (JSON text) to /rpc; return what a person wants to see about the exchange. */
 async function post(body) {
@@ -171,6 +181,7 @@ function select(name) {
   }
   $("method-errors-box").hidden = !(method.errors || []).length;
   $("example").disabled = !(method.examples || []).length;
+  $("subscribe").hidden = !method.name.endsWith(".subscribe");
   $("form-problem").textContent = "";
   if ((method.examples || []).length) fillExample($("fields"), method.examples[0]);
 }
@@ -220,6 +231,18 @@ function wire() {
     }
     send(body);
   });
+  $("subscribe").addEventListener("click", () => {
+    $("form-problem").textContent = "";
+    let params;
+    try {
+      params = paramsText($("fields"), state.current);
+    } catch (error) {
+      $("form-problem").textContent = error.message;
+      return;
+    }
+    events.subscribe(state.current.name, params);
+  });
+  chat.wire();
   $("example").addEventListener("click", () => {
     const examples = state.current.examples || [];
     if (examples.length) fillExample($("fields"), examples[0]);
