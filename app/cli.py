@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from app import __version__, logs, settings
 from app.auth import command as keys_command
+from app.client import chat, live
 from app.client import commands as remote
 from app.settings import Settings
 
@@ -74,6 +75,13 @@ COMMANDS = [
         remote.configure_methods,
         remote.run_methods,
     ),
+    Command(
+        "subscribe",
+        "print a subscription's events as they come",
+        live.configure_subscribe,
+        live.run_subscribe,
+    ),
+    Command("chat", "chat in a room on a running server", chat.configure_chat, chat.run_chat),
     Command("worker", "run a task worker", _worker_arguments, _worker),
     Command("keys", "create, list and revoke API keys", keys_command.configure, keys_command.run),
 ]

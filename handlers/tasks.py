@@ -346,17 +346,18 @@ async def subscribe(
 
     Each notification's ``result`` is a change: ``task_id`` and ``state`` always, with
     ``progress``, ``attempt``, ``reason``, ``result`` and ``error`` where known. With
-    ``task_id``, only that task (yours, or admin), and the first notification is the task as
-    it is now; its end is always told, even one no call made (a lease that expired for the
-    last time). Needs a WebSocket or ``Accept: text/event-stream``.
+    ``task_id``, only that task (yours, or admin): unless ``since`` recovers what you missed,
+    you are sent the task as it is now (after any change made while subscribing), and its
+    end is always told, even one no call made (a lease that expired for the last time).
+    Needs a WebSocket or ``Accept: text/event-stream``.
     """
     async with ctx.subscription("tasks") as subscription:
         if task_id is None:
             replay = await subscription.follow(events, topics.topic(ctx.principal.id), since)
             return subscription.subscribed(replay)
-        view = await tasks.get(ctx.principal, task_id)
+        await tasks.get(ctx.principal, task_id)  # 5001 unless the caller may see it
         owner = await tasks.owner_of(task_id) or ctx.principal.id
-        ended = view.state.terminal
+        ended = False
 
         def only_this(change: JsonValue) -> JsonValue | None:
             nonlocal ended
@@ -365,9 +366,13 @@ async def subscribe(
             ended = ended or change.get("state") in TERMINAL_STATES
             return change
 
-        if since is None:
-            subscription.push(topics.change(view))
+        # Listen first, then read: a change in between comes before the state read, never
+        # lost; the state read comes first only when there is nothing to resume.
         replay = await subscription.follow(events, topics.topic(owner), since, only_this)
+        if not replay.recovered:
+            view = await tasks.get(ctx.principal, task_id)
+            ended = ended or view.state.terminal
+            subscription.push(topics.change(view))
 
         async def until_ended() -> None:
             # The store's own wait: it also sees ends that no call made.

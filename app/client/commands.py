@@ -3,12 +3,14 @@
     rpc-hub call calc.add 2 3                         positional params: [2, 3]
     rpc-hub call weather.get_temperature city=London  named params: {"city": "London"}
     rpc-hub call --batch requests.json                a JSON array of requests ('-': stdin)
+    rpc-hub call --follow tasks.submit type=echo      then each change of the task, live
     rpc-hub methods                                   every method, with its summary
 
 Each value is JSON where it parses (``2``, ``true``, ``[1,2]``, ``"2"``), else a string.
 Exit status: 0 on success, 1 when a JSON-RPC error came back (for a batch: any item),
 2 for bad usage or unreadable input, 3 when the server could not be reached or did not
-answer with JSON-RPC.
+answer with JSON-RPC, 4 when a task followed with ``--follow`` ended failed, dead or
+cancelled.
 """
 
 from __future__ import annotations
@@ -26,16 +28,21 @@ from typing import Any
 import aiohttp
 import orjson
 
-from app.client.errors import TransportError
+from app.client.errors import ConnectionLost, TransportError
 from app.client.http import Client
 from app.client.output import Output
+from app.client.ws import WsClient
 from app.rpc.errors import RPCError
+from app.tasks.models import TERMINAL, TaskState
 
 DEFAULT_URL = "http://127.0.0.1:8080/rpc"
 URL_ENV = "RPC_URL"
 TOKEN_ENV = "RPC_TOKEN"  # noqa: S105 (the variable's name, not a secret)
 
-OK, RPC_ERROR, USAGE, UNREACHABLE = 0, 1, 2, 3
+OK, RPC_ERROR, USAGE, UNREACHABLE, TASK_FAILED = 0, 1, 2, 3, 4
+INTERRUPTED = 130
+"""The shell's status for a command ended by Ctrl-C (128 + SIGINT)."""
+_ENDS = frozenset(state.value for state in TERMINAL)
 _NAMED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 
 
@@ -60,14 +67,20 @@ def configure_call(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--raw", action="store_true", help="print the JSON-RPC response itself, not its result"
     )
-    _connection_arguments(parser)
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="call over a WebSocket; if the result names a task_id (tasks.submit), print each "
+        "change of that task until it ends",
+    )
+    connection_arguments(parser)
 
 
 def configure_methods(parser: argparse.ArgumentParser) -> None:
-    _connection_arguments(parser)
+    connection_arguments(parser)
 
 
-def _connection_arguments(parser: argparse.ArgumentParser) -> None:
+def connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--url",
         default=os.environ.get(URL_ENV) or DEFAULT_URL,
@@ -87,17 +100,23 @@ def run_call(args: argparse.Namespace) -> int:
     """Send one call, or a batch, and print the outcome."""
     output = Output()
     try:
-        payload = _batch(args) if args.batch is not None else _request(args)
+        if args.follow and (args.batch is not None or args.raw):
+            raise Usage("--follow takes one method and its params, without --batch or --raw")
+        if args.batch is not None:
+            return run(output, args, _send(output, args, _batch(args)))
+        request = _request(args)
     except Usage as problem:
         output.fail(str(problem))
         return USAGE
-    return _run(output, args, _send(output, args, payload))
+    if args.follow:
+        return run(output, args, _follow(output, args, request))
+    return run(output, args, _send(output, args, request))
 
 
 def run_methods(args: argparse.Namespace) -> int:
     """List every method with its one-line summary, from ``rpc.discover``."""
     output = Output()
-    return _run(output, args, _methods(output, args))
+    return run(output, args, _methods(output, args))
 
 
 def parse_value(text: str) -> Any:
@@ -165,6 +184,35 @@ async def _send(output: Output, args: argparse.Namespace, payload: Any) -> int:
     return RPC_ERROR if _has_error(response) else OK
 
 
+async def _follow(output: Output, args: argparse.Namespace, request: dict[str, Any]) -> int:
+    """Make the call over a WebSocket, then follow the task its result names until it ends.
+
+    Submitting first and subscribing after misses nothing: ``tasks.subscribe`` with a
+    ``task_id`` first sends the task as it is now, and always tells its end.
+    """
+    params = request.get("params")
+    args_, kwargs = (params, {}) if isinstance(params, list) else ((), params or {})
+    async with WsClient(args.url, key=args.token, timeout=args.timeout) as ws:
+        try:
+            result = await ws.call(request["method"], *args_, **kwargs)
+        except RPCError as error:
+            output.error(error.to_error())
+            return RPC_ERROR
+        output.result(result)
+        task_id = result.get("task_id") if isinstance(result, dict) else None
+        if not isinstance(task_id, str):
+            output.fail("--follow: the result names no task_id to follow")
+            return OK
+        async with ws.subscribe("tasks.subscribe", task_id=task_id) as changes:
+            async for change in changes:
+                output.event(change)
+                state = change.get("state") if isinstance(change, dict) else None
+                if state in _ENDS:
+                    return OK if state == TaskState.SUCCEEDED else TASK_FAILED
+    output.fail(f"the subscription to task {task_id} ended before the task did")
+    return UNREACHABLE
+
+
 async def _methods(output: Output, args: argparse.Namespace) -> int:
     async with _client(args) as client:
         document = await client.call("rpc.discover")
@@ -176,11 +224,19 @@ def _client(args: argparse.Namespace) -> Client:
     return Client(args.url, token=args.token, timeout=args.timeout)
 
 
-def _run(output: Output, args: argparse.Namespace, work: Coroutine[Any, Any, int]) -> int:
-    """Run ``work``; turn every way of failing to reach the server into one line."""
+def run(
+    output: Output,
+    args: argparse.Namespace,
+    work: Coroutine[Any, Any, int],
+    interrupted: int = INTERRUPTED,
+) -> int:
+    """Run ``work``; turn every way of failing to reach the server into one line, and Ctrl-C
+    into the exit status ``interrupted``."""
     url = args.url
     try:
         return asyncio.run(work)
+    except KeyboardInterrupt:
+        return interrupted
     except RPCError as error:  # the request was refused as a whole (415, 413, a parse error)
         output.error(error.to_error())
         return RPC_ERROR
@@ -192,6 +248,8 @@ def _run(output: Output, args: argparse.Namespace, work: Coroutine[Any, Any, int
         output.fail(f"not a usable URL: {url}")
     except aiohttp.ClientError as exc:
         output.fail(f"the request to {url} failed: {exc or type(exc).__name__}")
+    except ConnectionLost as exc:
+        output.fail(f"lost the connection to {url}: {exc}")
     except TimeoutError:
         output.fail(f"no answer from {url} within {args.timeout:g} s")
     except TransportError as exc:

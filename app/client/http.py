@@ -21,7 +21,6 @@ with ``retry=True``: repeating a call that may have run is the caller's decision
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 from collections.abc import Iterable
 from types import TracebackType
@@ -32,35 +31,10 @@ import orjson
 from jsonrpcclient import Error, Ok, notification, request
 from jsonrpcclient.responses import to_response
 
-from app.client.errors import RemoteError, TransportError
-from app.rpc.errors import (
-    CallTimeout,
-    Forbidden,
-    InternalError,
-    InvalidParams,
-    InvalidRequest,
-    MethodNotFound,
-    Overloaded,
-    ParseError,
-    RateLimited,
-    RPCError,
-    ServerError,
-    Unauthorized,
-)
-
-_STANDARD: tuple[type[RPCError], ...] = (
-    ParseError,
-    InvalidRequest,
-    MethodNotFound,
-    InvalidParams,
-    InternalError,
-    Unauthorized,
-    Forbidden,
-    RateLimited,
-    CallTimeout,
-    Overloaded,
-)
-
+from app.client.errors import Errors, RemoteError, TransportError
+from app.client.params import to_params
+from app.client.ws import WsClient
+from app.rpc.errors import RPCError
 
 _RETRYABLE = (aiohttp.ClientConnectionError, asyncio.TimeoutError)
 _LONGEST_WAIT_S = 30.0
@@ -93,8 +67,22 @@ class Client:
         self._retries = retries
         self._backoff_s = backoff_s
         self.idempotent = set(idempotent)
-        self._errors = {error.code: error for error in (*_STANDARD, *errors)}
+        self._errors = Errors(errors)
         self._session: aiohttp.ClientSession | None = None
+
+    @staticmethod
+    def connect_ws(
+        url: str,
+        *,
+        key: str | None = None,
+        timeout: float = 30.0,
+        reconnect_for_s: float = 60.0,
+        errors: Iterable[type[RPCError]] = (),
+    ) -> WsClient:
+        """A WebSocket session instead: ``async with Client.connect_ws(url, key=k) as ws:``."""
+        return WsClient(
+            url, key=key, timeout=timeout, reconnect_for_s=reconnect_for_s, errors=errors
+        )
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession(timeout=self._timeout)
@@ -117,13 +105,13 @@ class Client:
         self, method: str, /, *args: Any, retry: bool | None = None, **kwargs: Any
     ) -> Any:
         """Call ``method`` with positional or named params; return its result or raise its error."""
-        message = request(method, params=_params(args, kwargs))
+        message = request(method, params=to_params(args, kwargs))
         body = await self._send(message, self._may_retry([method], retry))
         return self._outcome(to_response(body))
 
     async def notify(self, method: str, /, *args: Any, **kwargs: Any) -> None:
         """Send a notification: no response, and no error, ever comes back."""
-        await self._send(notification(method, params=_params(args, kwargs)), retry=False)
+        await self._send(notification(method, params=to_params(args, kwargs)), retry=False)
 
     async def send(self, payload: Any, *, retry: bool = False) -> Any:
         """POST any JSON-RPC payload (a request, a notification or a batch) as it is.
@@ -147,15 +135,7 @@ class Client:
 
     def error(self, error: dict[str, Any]) -> RPCError:
         """The exception for a JSON-RPC error object."""
-        code, message, data = error["code"], error["message"], error.get("data")
-        known = self._errors.get(code)
-        if known is not None:
-            return known(message, data=data)
-        if -32099 <= code <= -32000:
-            exc = ServerError(message, data=data)
-            exc.code = code
-            return exc
-        return RemoteError(code, message, data)
+        return self._errors.exception(error)
 
     def _outcome(self, response: Ok | Error) -> Any:
         if isinstance(response, Ok):
@@ -232,14 +212,14 @@ class Batch:
         self._futures: dict[Any, asyncio.Future[Any]] = {}
 
     def call(self, method: str, /, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
-        message = request(method, params=_params(args, kwargs))
+        message = request(method, params=to_params(args, kwargs))
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._messages.append(message)
         self._futures[message["id"]] = future
         return future
 
     def notify(self, method: str, /, *args: Any, **kwargs: Any) -> None:
-        self._messages.append(notification(method, params=_params(args, kwargs)))
+        self._messages.append(notification(method, params=to_params(args, kwargs)))
 
     async def __aenter__(self) -> Self:
         return self
@@ -273,26 +253,3 @@ class Batch:
                 future.set_exception(error)
         for future in self._futures.values():
             future.set_exception(RemoteError(-32603, "no response for this call in the batch"))
-
-
-def _params(
-    args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[Any, ...] | dict[str, Any] | None:
-    if args and kwargs:
-        raise TypeError("JSON-RPC params are either positional or named, not both")
-    params = kwargs or args or None
-    _check_finite(params)
-    return params
-
-
-def _check_finite(value: Any) -> None:
-    """Refuse NaN and infinities, which orjson would silently send as ``null``."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{value} cannot be sent: JSON has no NaN or infinity")
-    elif isinstance(value, dict):
-        for item in value.values():
-            _check_finite(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_finite(item)

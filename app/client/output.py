@@ -1,5 +1,5 @@
-"""What ``rpc-hub call`` and ``rpc-hub methods`` print: pretty and colored (rich) on a
-terminal, plain JSON or tab-separated lines when piped, so scripts and ``jq`` read it.
+"""What the ``rpc-hub`` client commands print: pretty and colored (rich) on a terminal,
+plain JSON or tab-separated lines when piped, so scripts and ``jq`` read it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,17 @@ class Output:
 
     def result(self, value: Any) -> None:
         self.json(value)
+
+    def event(self, value: Any) -> None:
+        """One pushed value as it comes: a highlighted line on a terminal, a JSON line piped."""
+        if self.pretty:
+            self.out.print(JSON.from_data(value, indent=None), soft_wrap=True)
+        else:
+            _write(sys.stdout, orjson.dumps(value))
+
+    def note(self, message: str) -> None:
+        """Something worth knowing that is not a result (a reconnect), on stderr."""
+        self.err.print(Text(message, style="dim"))
 
     def error(self, error: Any) -> None:
         """A JSON-RPC error object, on stderr."""

@@ -18,7 +18,17 @@ MAX_CAPACITY = 1000
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``rpc-hub worker`` flags."""
     default = Options()
-    parser.add_argument("--url", default=default.url, help=f"the server's /rpc [{default.url}]")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("RPC_URL") or default.url,
+        help=f"the server's /rpc [RPC_URL, default: {default.url}]",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=["http", "ws"],
+        default=default.transport,
+        help="HTTP long-polls, or one WebSocket session for every call [http]",
+    )
     parser.add_argument(
         "--types", type=_csv, default=(), help="comma-separated task types to run [all known]"
     )
@@ -74,6 +84,7 @@ def command(args: argparse.Namespace) -> int:
             name=args.name,
             key=args.key,
             grace_s=args.grace_s,
+            transport=args.transport,
         )
         Worker.check(options, types)
     except (ValueError, ImportError, AttributeError) as exc:

@@ -4,6 +4,9 @@ It registers, then long-polls ``tasks.claim`` for as many tasks as it has free s
 each as an asyncio task, and reports ``tasks.complete`` or ``tasks.fail``. A heartbeat loop
 renews every lease it holds (``workers.heartbeat``) and stops the tasks the server names.
 
+The calls go over HTTP (``Client``) or, with ``transport="ws"``, over one WebSocket session
+(``WsClient``, which reconnects when the socket drops); the lease logic is the same either way.
+
 ``workers.register`` answers a secret ``worker_token``: the worker keeps it in memory only
 (never on disk, never in a log line) and sends it with every later worker call, so only this
 process can act as this worker. ``Options.key``, if given, is sent as the bearer key.
@@ -30,7 +33,7 @@ from typing import Any, Literal
 
 import aiohttp
 
-from app.client import Client, TransportError
+from app.client import Caller, Client, TransportError, WsClient
 from app.rpc.errors import InvalidParams, Overloaded, RPCError
 from app.tasks.errors import LeaseLost, TaskNotFound, WorkerNotFound
 from app.worker.task_types import PermanentError, TaskContext, TaskFn
@@ -38,7 +41,8 @@ from app.worker.task_types import PermanentError, TaskContext, TaskFn
 log = logging.getLogger("app.worker")
 
 CONNECTION_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, TransportError)
-"""Worth retrying: no answer, or one that is not JSON-RPC (a proxy's error page, say)."""
+"""Worth retrying: no answer (``ConnectionLost`` is an OSError), or one that is not JSON-RPC
+(a proxy's error page, say)."""
 CLAIM_WAIT_S = 20.0
 MAX_CLAIM = 100
 """The most tasks one ``tasks.claim`` may ask for."""
@@ -47,6 +51,7 @@ REPORT_PATIENCE_BEATS = 6
 """How many heartbeat intervals a report is retried for before the worker gives up on it."""
 
 
+Transport = Literal["http", "ws"]
 Outcome = Literal["accepted", "lost", "refused"]
 """How a report ended: taken; the lease is gone (someone else has the task); refused."""
 
@@ -63,6 +68,8 @@ class Options:
     """The API key sent as ``Authorization: Bearer`` (one with the ``tasks:work`` scope)."""
     grace_s: float = 20.0
     """On SIGTERM, how long running tasks get to finish before they are released."""
+    transport: Transport = "http"
+    """HTTP long-polls, or one WebSocket session for every call."""
 
 
 @dataclass
@@ -77,7 +84,7 @@ class _Running:
 
 
 class Worker:
-    def __init__(self, client: Client, task_types: Mapping[str, TaskFn], options: Options) -> None:
+    def __init__(self, client: Caller, task_types: Mapping[str, TaskFn], options: Options) -> None:
         self.check(options, task_types)
         self.client = client
         self.options = options
@@ -141,10 +148,11 @@ class Worker:
                 self._slot_free.clear()
                 await self._slot_free.wait()
                 continue
+            worker_id = self.worker_id
             try:
                 claimed = await self.client.call(
                     "tasks.claim",
-                    worker_id=self.worker_id,
+                    worker_id=worker_id,
                     max_tasks=free,
                     wait_s=CLAIM_WAIT_S,
                     worker_token=self.worker_token,
@@ -152,7 +160,7 @@ class Worker:
                 )
                 failures = 0
             except WorkerNotFound:
-                await self._register()
+                await self._register(worker_id)
                 continue
             except (RPCError, *CONNECTION_ERRORS) as exc:
                 failures += 1
@@ -277,19 +285,21 @@ class Worker:
             for r in snapshot
         ]
         sent = {r.task_id: r.lease_id for r in snapshot}
+        worker_id = self.worker_id
         try:
             answer = await self.client.call(
                 "workers.heartbeat",
-                worker_id=self.worker_id,
+                worker_id=worker_id,
                 running=running,
                 worker_token=self.worker_token,
                 retry=True,
             )
         except WorkerNotFound:
-            log.warning("the server forgot this worker; registering again")
-            for lost in list(self.running.values()):
-                lost.job.cancel()  # its leases died with the registration
-            await self._register()
+            if worker_id == self.worker_id:  # else the claim loop registered again already
+                log.warning("the server forgot this worker; registering again")
+                for lost in list(self.running.values()):
+                    lost.job.cancel()  # its leases died with the registration
+            await self._register(worker_id)
             return
         except (RPCError, *CONNECTION_ERRORS) as exc:
             log.warning("heartbeat failed (%s)", exc)
@@ -311,9 +321,9 @@ class Worker:
             self._slot_free.set()
         self._server_draining = draining
 
-    async def _register(self) -> bool:
-        """Register (again), retrying until it works; False if told to stop first."""
-        forgotten = self.worker_id
+    async def _register(self, forgotten: str = "") -> bool:
+        """Register in place of ``forgotten`` (the id a call was refused for), retrying until
+        it works; False if told to stop first."""
         async with self._registered:
             if self.worker_id != forgotten:
                 return True  # another loop registered again while this one waited
@@ -380,12 +390,14 @@ def _backoff(failures: int) -> float:
 
 async def main(options: Options, task_types: Mapping[str, TaskFn]) -> None:
     """Run a worker until SIGTERM or SIGINT."""
-    async with Client(
-        options.url,
-        token=options.key,
-        timeout=CLAIM_WAIT_S + 15,
-        errors=[LeaseLost, TaskNotFound, WorkerNotFound],
-    ) as client:
+    errors = [LeaseLost, TaskNotFound, WorkerNotFound]
+    timeout = CLAIM_WAIT_S + 15  # a claim's long-poll, and then some
+    client: Client | WsClient
+    if options.transport == "ws":
+        client = WsClient(options.url, key=options.key, timeout=timeout, errors=errors)
+    else:
+        client = Client(options.url, token=options.key, timeout=timeout, errors=errors)
+    async with client:
         worker = Worker(client, task_types, options)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
