@@ -19,6 +19,7 @@ from pathlib import Path
 from bench import (
     hostile,
     layers,
+    live,
     memory,
     processes,
     report,
@@ -31,6 +32,7 @@ from bench import (
 from bench.report import Row
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
+LIVE_RESULTS = RESULTS.with_name("live.json")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--tasks", type=int, default=2000, help="tasks in the queue scenario")
     parser.add_argument("--workers", type=int, default=4, help="worker processes for the queue")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--live-subscribers", type=int, default=1000, help="WebSocket subscribers for fan-out"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["live"],
+        help="run only this part (saved to results/live.json unless --output says otherwise)",
+    )
+    parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
 
     wrk_path = wrk.ensure_wrk()
@@ -55,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         "connections": args.connections,
         "server_cpu": server_cpu,
         "load_cpu": load_cpu,
+        "live_subscribers": args.live_subscribers,
     }
+    if args.only == "live":
+        return _only_live(wrk_path, server_cpu, load_cpu, settings, args)
     costs = layers.measure()  # in process, before the servers load the machine
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
@@ -99,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                     vs_ceiling=None,
                 )
             )
+        measured = _live(wrk_path, logs, server_cpu, load_cpu, args)
+        rows.extend(live.rows(measured))
         flood = hostile.run(wrk_path, logs, server_cpu, load_cpu, args.seconds)
         filled = memory.run(logs, server_cpu)
         spread = processes.run(wrk_path, logs, args.seconds, args.connections)
@@ -127,14 +142,52 @@ def main(argv: list[str] | None = None) -> int:
             f" {spread_run.server_cpu_us_per_call:.0f} µs per call, Redis"
             f" {spread_run.redis_cpu_us_per_call:.0f} µs"
         )
+    print("\n".join(live.lines(measured)))
     extra = {
+        "live": asdict(measured),
         "hostile": asdict(flood),
         "memory": asdict(filled),
         "stores": [asdict(op) for op in backends],
         "processes": [asdict(spread_run) for spread_run in spread],
     }
-    report.save(rows, settings, args.output, costs, extra)
+    report.save(rows, settings, args.output or RESULTS, costs, extra)
     return 0
+
+
+def _only_live(
+    wrk_path: str,
+    server_cpu: int | None,
+    load_cpu: int | None,
+    settings: dict[str, object],
+    args: argparse.Namespace,
+) -> int:
+    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
+        measured = _live(wrk_path, Path(scratch), server_cpu, load_cpu, args)
+    rows = live.rows(measured)
+    report.show(rows, settings)
+    print("\n".join(live.lines(measured)))
+    report.save(rows, settings, args.output or LIVE_RESULTS, (), {"live": asdict(measured)})
+    return 0
+
+
+def _live(
+    wrk_path: str,
+    logs: Path,
+    server_cpu: int | None,
+    load_cpu: int | None,
+    args: argparse.Namespace,
+) -> live.LiveRun:
+    return live.run(
+        wrk_path,
+        logs,
+        server_cpu,
+        load_cpu,
+        args.live_subscribers,
+        args.seconds,
+        args.warmup,
+        args.rounds,
+        args.connections,
+    )
 
 
 def _measure(

@@ -50,9 +50,9 @@ def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[Proce
             ) as app:
                 wrk.run(wrk_path, app.url, str(lua), 2, connections, None)  # warm up
                 pids = [app.process.pid, *_children(app.process.pid)]
-                before, redis_before = _cpu_s(pids), _cpu_s([redis.pid])
+                before, redis_before = cpu_s(pids), cpu_s([redis.pid])
                 load = wrk.run(wrk_path, app.url, str(lua), seconds, connections, None)
-                server_s, redis_s = _cpu_s(pids) - before, _cpu_s([redis.pid]) - redis_before
+                server_s, redis_s = cpu_s(pids) - before, cpu_s([redis.pid]) - redis_before
                 if load.errors:
                     raise RuntimeError(f"--processes {count}: {load.errors} failed requests")
                 runs.append(
@@ -73,7 +73,7 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def _cpu_s(pids: list[int]) -> float:
+def cpu_s(pids: list[int]) -> float:
     """User and system CPU seconds the processes have used so far."""
     total = 0
     for pid in pids:

@@ -25,6 +25,10 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/rpc"
 
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/rpc"
+
     def rss_mib(self) -> float:
         """Resident memory of the server process, in MiB."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
