@@ -2,9 +2,12 @@
 
 The transport gives each WebSocket session (and each event stream) one ``Session`` and one
 writer that drains ``next()``. Everything else only queues: fan-out never awaits a socket.
-Answers to calls always queue; notifications queue only while the client keeps up, and the
-first that would take the queue past ``max_queued_bytes`` cuts the client off (``slow``):
-its subscriptions end and the transport closes the connection, after which it may resume.
+Answers to calls always queue, and so does what a subscription missed (its replay, part of
+the answer to subscribe, bounded by the topic's history). Live notifications queue only
+while the client keeps up: the first that would take the live ones queued past
+``max_queued_bytes`` cuts the client off (``slow``): its subscriptions end and the transport
+closes the connection, after which it may resume. The transport stops reading calls while
+more than that is queued (``room``), so unread answers cannot pile up either.
 
 Each request on the connection sees it through a ``Stream``, which holds back the
 notifications of the subscriptions that request opens until its answer has been queued.
@@ -29,6 +32,8 @@ log = logging.getLogger("app.rpc")
 
 Outgoing = tuple[bytes, str | None]
 """A frame to write, and its SSE event id (for a notification with an offset)."""
+_Queued = tuple[bytes, str | None, bool]
+"""A frame, its event id, and whether it is a live notification (counted for ``slow``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +45,24 @@ class SessionLimits:
 
 
 class Session:
-    def __init__(self, limits: SessionLimits, resume: Position | None = None) -> None:
+    def __init__(
+        self,
+        limits: SessionLimits,
+        resume: Position | None = None,
+        on_slow: Callable[[], None] | None = None,
+    ) -> None:
         self.id = secrets.token_hex(8)
         self.resume = resume
         """Where the client asked to resume (an event stream's Last-Event-ID)."""
         self._limits = limits
-        self._queue: deque[Outgoing] = deque()
+        self._on_slow = on_slow
+        """Told once when the client is cut off: its writer is likely stuck on a full socket,
+        so the transport must close it from outside, not wait for ``next()`` to say so."""
+        self._queue: deque[_Queued] = deque()
         self.queued_bytes = 0
+        self._live_bytes = 0
         self._ready = asyncio.Event()
+        self._room = asyncio.Event()
         self._subscriptions: dict[str, Subscription] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closers: dict[str, Callable[[], Awaitable[None]]] = {}
@@ -62,26 +77,37 @@ class Session:
     def reply(self, body: bytes) -> None:
         """Queue the answer to a request: answers are never dropped."""
         if not self.slow:  # a client cut off gets nothing more
-            self._put(body, None)
+            self._put(body, None, live=False)
 
     def _notify(self, body: bytes, event_id: str | None) -> bool:
         if self.closed:
             return False
-        if self.queued_bytes + len(body) > self._limits.max_queued_bytes:
+        if self._live_bytes + len(body) > self._limits.max_queued_bytes:
             log.warning(
-                "session %s cut off: %d bytes of notifications not read", self.id, self.queued_bytes
+                "session %s cut off: %d bytes of notifications not read", self.id, self._live_bytes
             )
             self.slow = True
             self._queue.clear()
-            self.queued_bytes = 0
+            self.queued_bytes = self._live_bytes = 0
             self.stop()
+            if self._on_slow is not None:
+                self._on_slow()
             return False
-        self._put(body, event_id)
+        self._put(body, event_id, live=True)
         return True
 
-    def _put(self, body: bytes, event_id: str | None) -> None:
-        self._queue.append((body, event_id))
+    def _backlog(self, body: bytes, event_id: str | None) -> bool:
+        """Queue what a new subscription missed: all of it, as the answer it belongs to."""
+        if self.closed:
+            return False
+        self._put(body, event_id, live=False)
+        return True
+
+    def _put(self, body: bytes, event_id: str | None, *, live: bool) -> None:
+        self._queue.append((body, event_id, live))
         self.queued_bytes += len(body)
+        if live:
+            self._live_bytes += len(body)
         self._ready.set()
 
     async def next(self) -> Outgoing | None:
@@ -91,9 +117,20 @@ class Session:
                 return None
             self._ready.clear()
             await self._ready.wait()
-        body, event_id = self._queue.popleft()
+        body, event_id, live = self._queue.popleft()
         self.queued_bytes -= len(body)
+        if live:
+            self._live_bytes -= len(body)
+        if self.queued_bytes <= self._limits.max_queued_bytes:
+            self._room.set()
         return body, event_id
+
+    async def room(self) -> None:
+        """Return once no more than ``max_queued_bytes`` wait to be written (or the session
+        has stopped): the transport reads no more calls until then."""
+        while self.queued_bytes > self._limits.max_queued_bytes and not self.closed:
+            self._room.clear()
+            await self._room.wait()
 
     def open(self, namespace: str) -> Subscription:
         """A new subscription, or -32006 once the session holds its limit of them."""
@@ -103,7 +140,9 @@ class Session:
                 "Too many subscriptions: unsubscribe from some, or open another connection",
                 data={"resource": "subscriptions", "limit": limit, "held": limit},
             )
-        subscription = Subscription(namespace, self._notify, self._ended, self.resume)
+        subscription = Subscription(
+            namespace, self._notify, self._ended, self.resume, backlog=self._backlog
+        )
         self._subscriptions[subscription.id] = subscription
         return subscription
 
@@ -146,6 +185,7 @@ class Session:
         """End every subscription and task now; the writer still sends what is queued."""
         self.closed = True
         self._ready.set()
+        self._room.set()
         for subscription in list(self._subscriptions.values()):
             subscription.end()
         for task in list(self._tasks.values()):

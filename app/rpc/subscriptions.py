@@ -60,11 +60,15 @@ class Subscription:
         send: Send,
         on_end: Callable[[Subscription], None],
         resume: Position | None = None,
+        backlog: Send | None = None,
     ) -> None:
         self.id = "0x" + secrets.token_hex(8)
         self.namespace = namespace
         self._resume = resume
         self._send = send
+        self._backlog = backlog or send
+        """Queues what was held until ``activate``: the replay is part of the answer, so
+        unlike a live notification it cannot get the client cut off."""
         self._on_end = on_end
         self._held: list[tuple[bytes, str | None]] | None = []
         self._epoch: str | None = None
@@ -92,7 +96,7 @@ class Subscription:
         """The answer to ``subscribe`` has gone out: send what waited, then live."""
         held, self._held = self._held, None
         for body, event_id in held or ():
-            if not self._send(body, event_id):
+            if not self._backlog(body, event_id):
                 self.end()
                 return
 

@@ -22,7 +22,5 @@ def unsubscribe_method(namespace: str) -> Method:
     return Method(
         unsubscribe,
         idempotent=True,
-        examples=[
-            Example("stop", params={"subscription": "0x5f1e2d3c4b5a6978"}, result=False)
-        ],
+        examples=[Example("stop", params={"subscription": "0x5f1e2d3c4b5a6978"}, result=False)],
     )

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 from pydantic import ValidationError
 
 from app.events.models import Position
@@ -22,7 +23,7 @@ from app.rpc.dispatch import Dispatcher
 from app.rpc.session import Session, Stream
 from app.transport.admission import Admission
 from app.transport.edge import Edge
-from app.transport.streams import Streams
+from app.transport.streams import CLOSE_TIMEOUT_S, Streams, flush_or_drop
 
 PING_S = 15.0
 """A comment this often keeps proxies from timing the stream out, and finds a gone client."""
@@ -31,6 +32,7 @@ HEADERS = {
     hdrs.CACHE_CONTROL: "no-cache",
     "X-Accel-Buffering": "no",  # nginx: pass each event on at once
 }
+SLOW = b"cut off: notifications were not read; reconnect with Last-Event-ID to resume"
 _EVENT_ID = re.compile(r"^([A-Za-z0-9_-]{1,64}):(\d{1,19})$")
 
 
@@ -69,35 +71,73 @@ class EventStreams:
     ) -> web.StreamResponse | bytes | None:
         """Dispatch ``body`` on a session of its own, and stream if it subscribed; if it
         did not, its answer as for any POST."""
-        self._streams.admit()
-        session = Session(self._streams.limits, resume_point(request.headers))
-        stream = Stream(session)
-        out = await self._dispatcher.dispatch(
-            body, request_id, request.headers, principal, rate_key, stream=stream
-        )
-        if not session.subscriptions:
+        streams = self._streams
+        streams.admit()
+        cut = _CutOff(streams, request.transport)
+        session = Session(streams.limits, resume_point(request.headers), on_slow=cut)
+        # Counted from here, so that requests dispatching at once cannot all take the last
+        # place; and shutdown reaches it even before it streams.
+        streams.add(session, session.close)
+        try:
+            stream = Stream(session)
+            out = await self._dispatcher.dispatch(
+                body, request_id, request.headers, principal, rate_key, stream=stream
+            )
+            if not session.subscriptions:
+                return out
+            return await self._stream(request, request_id, session, stream, out, cut)
+        finally:
+            streams.discard(session)
             await session.close()
-            return out
+
+    async def _stream(
+        self,
+        request: web.Request,
+        request_id: str,
+        session: Session,
+        stream: Stream,
+        answer: bytes | None,
+        cut: _CutOff,
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers=HEADERS)
         self._edge.finish(request, response, request_id)
         # A stream is not a request in flight: it must not hold a place others need.
         self._admission.inflight -= 1
-        self._streams.add(session, session.close)
         try:
-            await response.prepare(request)
-            if out is not None:
-                await response.write(_event(out, None))
+            cut.writer = await response.prepare(request)
+            if answer is not None:
+                await response.write(_event(answer, None))
             stream.activate()
             await _pump(session, response)
-        except ConnectionError:
-            pass  # the client went away
-        finally:
-            self._streams.discard(session)
             if session.slow:
-                self._streams.cut_off += 1
-            await session.close()
+                await cut.flushed()
+                await response.write(b": " + SLOW + b"\n\n")
+        except ConnectionError:
+            pass  # the client went away, or was dropped for not reading
+        finally:
             self._admission.inflight += 1
         return response
+
+
+class _CutOff:
+    """What to do when the client stops reading: its writer waits on a full socket, so
+    give it a bounded time to catch up, from outside, then drop it."""
+
+    def __init__(self, streams: Streams, transport: asyncio.Transport | None) -> None:
+        self._streams = streams
+        self._transport = transport
+        self.writer: AbstractStreamWriter | None = None
+        self._flushing: asyncio.Task[None] | None = None
+
+    def __call__(self) -> None:
+        self._streams.cut_off += 1
+        if self.writer is not None:
+            flush = flush_or_drop(self._transport, self.writer, CLOSE_TIMEOUT_S)
+            self._flushing = asyncio.get_running_loop().create_task(flush)
+
+    async def flushed(self) -> None:
+        if self._flushing is not None:
+            await self._flushing
 
 
 async def _pump(session: Session, response: web.StreamResponse) -> None:

@@ -6,10 +6,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from aiohttp.abc import AbstractStreamWriter
+
 from app.rpc.session import SessionLimits
 from app.transport.edge import StreamsFull
 
 log = logging.getLogger("app.transport")
+
+CLOSE_TIMEOUT_S = 5.0
+"""How long a client has to take what was queued for it when its stream ends (at shutdown,
+or cut off for not reading), and to answer a WebSocket close; past it, it is dropped."""
 
 
 class Streams:
@@ -41,3 +47,29 @@ class Streams:
         if closers:
             log.info("closing %d live connections", len(closers))
             await asyncio.gather(*(closer() for closer in closers), return_exceptions=True)
+
+
+async def flush_or_drop(
+    transport: asyncio.Transport | None, writer: AbstractStreamWriter, timeout_s: float
+) -> None:
+    """Give the client ``timeout_s`` to take every byte written to it; then drop the
+    connection if it has not (a client that never reads would otherwise hold it for ever)."""
+    if transport is None or not transport.get_write_buffer_size():
+        return
+    # With no buffer allowed, the connection stays paused until the last byte is taken, so
+    # drain() returns at exactly that. Not cancelled on timeout: aiohttp shares one drain
+    # waiter among its writers, and cancelling ours would cancel theirs.
+    low, high = transport.get_write_buffer_limits()
+    transport.set_write_buffer_limits(high=0)
+    drained = asyncio.ensure_future(writer.drain())
+    drained.add_done_callback(_retrieve)
+    await asyncio.wait([drained], timeout=timeout_s)
+    if transport.get_write_buffer_size():
+        transport.abort()  # wakes every writer waiting to drain, with ConnectionError
+    else:
+        transport.set_write_buffer_limits(high, low)
+
+
+def _retrieve(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # a lost connection is expected here: not worth a warning

@@ -22,7 +22,9 @@ example is wrong, not the state), an internal error, or a call that does not fin
 long-poll's first example should not wait). And in each namespace at least one first example
 must succeed, so a namespace cannot pass with examples that all fail.
 
-Calls carry an admin token, so admin methods are exercised rather than refused.
+Calls carry an admin token, so admin methods are exercised rather than refused. Methods
+that manage subscriptions (``<ns>.subscribe``, ``<ns>.unsubscribe``) need a stream, so theirs
+run over one WebSocket per namespace, opened with the same token; the rule is the same.
 Statically, every example (not only the first) must match its method's params and result
 schemas.
 """
@@ -35,6 +37,7 @@ import orjson
 import pytest
 
 from app.plugins import Plugin
+from app.rpc.context import CallContext
 from app.rpc.errors import Conflict, InvalidState, NotFound
 from app.rpc.namespace import Example, Method, Namespace
 from app.rpc.registry import Registry
@@ -45,9 +48,11 @@ from app.settings import Settings
 from handlers import NAMESPACES
 from tests.helpers.openrpc_schemas import example_params, params_errors, result_errors
 from tests.helpers.rpc import Client, MakeClient, post, result
+from tests.helpers.ws import Socket, connect
 
 STATE_ERRORS = (NotFound, Conflict, InvalidState)
 ADMIN_TOKEN = "examples-admin-token"
+AS_ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 CALL_TIMEOUT_S = 5.0
 """The server's own per-call limit here; a first example that waits for longer is a problem."""
 
@@ -70,6 +75,10 @@ def test_every_example_matches_its_schemas() -> None:
     assert problems == []
 
 
+def needs_stream(name: str) -> bool:
+    return name.endswith((".subscribe", ".unsubscribe"))
+
+
 async def run_first_examples(client: Client, namespace: str) -> tuple[list[str], list[str]]:
     """Call each method of ``namespace`` with its first example's params, in declaration
     order; return the methods that succeeded and the problems found, per the module's rule.
@@ -77,6 +86,7 @@ async def run_first_examples(client: Client, namespace: str) -> tuple[list[str],
     registry: Registry = client.app[REGISTRY]
     document = await result(client, "rpc.discover")
     succeeded, problems = [], []
+    socket: Socket | None = None
     for method in document["methods"]:
         name = method["name"]
         if not name.startswith(namespace + "."):
@@ -87,9 +97,12 @@ async def run_first_examples(client: Client, namespace: str) -> tuple[list[str],
         request = {"jsonrpc": "2.0", "method": name, "params": first.params, "id": 1}
         try:
             async with asyncio.timeout(CALL_TIMEOUT_S * 3):  # a hang guard only
-                status, response = await post(
-                    client, request, Authorization=f"Bearer {ADMIN_TOKEN}"
-                )
+                if needs_stream(name):
+                    if socket is None:
+                        socket = await connect(client, headers=AS_ADMIN)
+                    status, response = 200, await socket.call(name, first.params)
+                else:
+                    status, response = await post(client, request, **AS_ADMIN)
         except TimeoutError:
             problems.append(f"{name}: no answer to its first example on a fresh app")
             continue
@@ -109,6 +122,8 @@ async def run_first_examples(client: Client, namespace: str) -> tuple[list[str],
                     f" on a fresh app only its declared state errors {sorted(state_codes)} may"
                     " occur"
                 )
+    if socket is not None:
+        await socket.close()
     if not succeeded:
         problems.append(f"{namespace}: no first example succeeds on a fresh app")
     return succeeded, problems
@@ -164,6 +179,12 @@ async def bad_params(n: int) -> int:
     return n
 
 
+async def subscribe(ctx: CallContext) -> int:
+    """Needs a stream (so it runs over the WebSocket), then returns the wrong type."""
+    ctx.require_stream()
+    return "six"  # type: ignore[return-value]
+
+
 BAD = Namespace(
     "bad",
     [
@@ -171,6 +192,7 @@ BAD = Namespace(
         Method(undeclared, errors=[Broken], examples=[Example("x", [], 1)]),
         Method(declared, errors=[Gone], examples=[Example("x", ["it"], 1)]),
         Method(bad_params, examples=[Example("x", ["7"], 7)]),
+        Method(subscribe, examples=[Example("x", [], 6)]),
     ],
 )
 
@@ -184,4 +206,5 @@ async def test_the_rule_catches_bad_examples(make_client: MakeClient) -> None:
     assert "bad.undeclared: its first example failed" in text
     assert "bad.declared" not in text
     assert "bad.bad_params: its first example failed" in text and "-32602" in text
+    assert "bad.subscribe: result 'six' is not of type 'integer'" in text  # it did run
     assert "bad: no first example succeeds on a fresh app" in text
