@@ -348,8 +348,9 @@ async def subscribe(
     ``progress``, ``attempt``, ``reason``, ``result`` and ``error`` where known. With
     ``task_id``, only that task (yours, or admin): unless ``since`` recovers what you missed,
     you are sent the task as it is now (after any change made while subscribing), and its
-    end is always told, even one no call made (a lease that expired for the last time).
-    Needs a WebSocket or ``Accept: text/event-stream``.
+    end is always told, even one no call made (a lease that expired for the last time); the
+    subscription ends with it (an event stream closes). Needs a WebSocket or
+    ``Accept: text/event-stream``.
     """
     async with ctx.subscription("tasks") as subscription:
         if task_id is None:
@@ -361,18 +362,22 @@ async def subscribe(
 
         def only_this(change: JsonValue) -> JsonValue | None:
             nonlocal ended
-            if not isinstance(change, dict) or change.get("task_id") != task_id:
+            if ended or not isinstance(change, dict) or change.get("task_id") != task_id:
                 return None
-            ended = ended or change.get("state") in TERMINAL_STATES
+            ended = change.get("state") in TERMINAL_STATES
+            if ended:
+                subscription.finish()  # after this last change is sent
             return change
 
         # Listen first, then read: a change in between comes before the state read, never
         # lost; the state read comes first only when there is nothing to resume.
         replay = await subscription.follow(events, topics.topic(owner), since, only_this)
-        if not replay.recovered:
+        if not replay.recovered and not ended:
             view = await tasks.get(ctx.principal, task_id)
-            ended = ended or view.state.terminal
             subscription.push(topics.change(view))
+            if view.state.terminal:
+                ended = True
+                subscription.finish()
 
         async def until_ended() -> None:
             # The store's own wait: it also sees ends that no call made.
@@ -382,6 +387,7 @@ async def subscribe(
                 if finished.state.terminal and not ended:
                     ended = True
                     subscription.push(topics.change(finished))
+                    subscription.finish()
 
         if not ended:
             subscription.spawn(until_ended())

@@ -50,8 +50,12 @@ class Session:
         limits: SessionLimits,
         resume: Position | None = None,
         on_slow: Callable[[], None] | None = None,
+        *,
+        single: bool = False,
     ) -> None:
         self.id = secrets.token_hex(8)
+        self.single = single
+        """It lives for its subscriptions (an event stream): stop once the last one ends."""
         self.resume = resume
         """Where the client asked to resume (an event stream's Last-Event-ID)."""
         self._limits = limits
@@ -148,6 +152,8 @@ class Session:
 
     def _ended(self, subscription: Subscription) -> None:
         self._subscriptions.pop(subscription.id, None)
+        if self.single and not self._subscriptions:
+            self.stop()  # an event stream carries one subscription: it ends with it
 
     def unsubscribe(self, namespace: str, subscription_id: str) -> bool:
         """End one of this session's subscriptions of ``namespace``: False if it is not one."""

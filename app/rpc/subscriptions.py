@@ -74,6 +74,7 @@ class Subscription:
         self._epoch: str | None = None
         self._stops: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._finishing = False
         self.ended = False
 
     def push(self, result: JsonValue, offset: int | None = None) -> None:
@@ -99,6 +100,17 @@ class Subscription:
             if not self._backlog(body, event_id):
                 self.end()
                 return
+        if self._finishing:
+            self.end()
+
+    def finish(self) -> None:
+        """End once what was pushed is sent: there is nothing more to tell (a followed task
+        has ended), and a client streaming over HTTP sees its stream end."""
+        if self._held is not None:
+            self._finishing = True  # its answer is not out yet: end right after it
+        else:
+            # Soon, not now: a ``select`` finishing it has yet to have its result pushed.
+            asyncio.get_running_loop().call_soon(self.end)
 
     async def follow(
         self,

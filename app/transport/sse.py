@@ -74,7 +74,7 @@ class EventStreams:
         streams = self._streams
         streams.admit()
         cut = _CutOff(streams, request.transport)
-        session = Session(streams.limits, resume_point(request.headers), on_slow=cut)
+        session = Session(streams.limits, resume_point(request.headers), on_slow=cut, single=True)
         # Counted from here, so that requests dispatching at once cannot all take the last
         # place; and shutdown reaches it even before it streams.
         streams.add(session, session.close)

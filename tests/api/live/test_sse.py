@@ -11,6 +11,7 @@ import pytest
 from app.server.keys import STREAMS
 from tests.helpers.rpc import Client, MakeClient, result
 from tests.helpers.sse import STREAM_HEADERS, EventStream, open_stream, subscribe
+from tests.helpers.tasks import make_queue
 from tests.helpers.ws import upgrade
 
 
@@ -162,3 +163,19 @@ async def test_shutdown_ends_each_event_stream(client: Client) -> None:
     await client.app[STREAMS].close_all()
     assert await read_all(stream) == []
     assert await asyncio.wait_for(stream.response.content.read(), 5) == b""
+
+
+async def test_following_one_task_ends_the_stream_when_the_task_ends(
+    make_client: MakeClient,
+) -> None:
+    q = await make_queue(make_client)
+    worker = await q.worker()
+    task_id = await q.submit(payload=1)
+    stream = await open_stream(q.client, subscribe({"task_id": task_id}))
+    await stream.event()  # the answer
+    _, now = await stream.notification()
+    assert now["result"]["state"] == "pending"
+    await q.complete(await q.claim_one(worker), "done")
+    states = [(await stream.notification())[1]["result"]["state"] for _ in range(2)]
+    assert states == ["running", "succeeded"]
+    assert await stream.event() is None  # so `curl -N` exits once the task has ended

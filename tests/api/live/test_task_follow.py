@@ -31,10 +31,13 @@ def backend(which: dict[str, str] | str) -> dict[str, Any]:
     return which
 
 
-async def told_until_quiet(socket: Socket, subscription: str) -> list[dict[str, Any]]:
+async def told_until_quiet(
+    socket: Socket, subscription: str, *, ended: bool = True
+) -> list[dict[str, Any]]:
     """Every notification already queued for ``subscription``: an unsubscribe's answer comes
-    after them all, so what came before it is everything."""
-    assert await socket.result("tasks.unsubscribe", [subscription]) is True
+    after them all, so what came before it is everything. A subscription whose task has
+    ended has ended with it: there is nothing left to unsubscribe."""
+    assert await socket.result("tasks.unsubscribe", [subscription]) is not ended
     told = []
     while not socket.notifications.empty():
         params = socket.notifications.get_nowait()
