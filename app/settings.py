@@ -126,6 +126,16 @@ class Settings:
         200, "Events each topic keeps for clients resuming after a gap (and chat history)."
     )
 
+    # Operations
+    metrics: bool = setting(
+        True, "Count calls, refusals and live sessions, and serve them at GET /metrics."
+    )
+    metrics_port: Annotated[int | None, Field(ge=0, le=65535)] = setting(
+        None,
+        "Also serve GET /metrics on this port alone (with --processes N, process i on "
+        "this port + i). Unset: only on the main port.",
+    )
+
     # Shutdown
     shutdown_timeout_s: Annotated[float, Field(ge=0)] = setting(
         8.0, "Seconds in-flight calls get to finish after SIGTERM (Docker allows 10)."

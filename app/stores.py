@@ -8,8 +8,9 @@ serving, drains it when shutdown begins, and closes it after the last call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from app.clock import Clock
 from app.settings import Settings
@@ -61,3 +62,23 @@ class Backend(Protocol):
     async def close(self) -> None:
         """Release what ``open`` took, after the last call."""
         return
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One value a store reports for the operator's metrics (``rpc_<domain>_<name>``)."""
+
+    name: str
+    """``rpc_tasks_pending``, say: the domain's prefix, then what it counts."""
+    value: float
+    kind: Literal["gauge", "counter"] = "gauge"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Bounded values only (a state, a queue, a currency): never an id, a key or an address."""
+    help: str = ""
+
+
+@runtime_checkable
+class Measured(Protocol):
+    """A backend that reports metrics; read once per scrape of ``GET /metrics``."""
+
+    async def measure(self) -> list[Sample]: ...

@@ -142,6 +142,8 @@ class Dispatcher:
         self._names = registry.names
         self._params_depth = limits.max_depth - 1
         self._targets = {entry.name: self._target(entry, resources) for entry in registry}
+        self.started = dict.fromkeys(self._targets, 0)
+        """Calls whose handler began, by method: what the metrics call ``started``."""
         limiter = resources.get(RateLimitStore)
         self._meter = (
             Meter(limiter, {entry.name: entry.declared.cost for entry in registry})
@@ -315,6 +317,7 @@ class Dispatcher:
             prefix = target.prefix
             if target.context_index is not None:
                 prefix = _with_context(prefix, target.context_index, call, request)
+            self.started[name] += 1
             handler = target.func(*prefix, *args, **kwargs)
             # Its first step, inline: most handlers finish here (see eager.py).
             suspended = Suspended(handler, handler.send(None))

@@ -10,9 +10,15 @@ from aiohttp import web
 
 from app import __version__
 from app.clock import Clock, SystemClock
+from app.observe.calls import CallMetrics
+from app.observe.domains import DomainMetrics
+from app.observe.metrics import Metrics
+from app.observe.route import SCOPE as METRICS_SCOPE
+from app.observe.route import metrics_handler
+from app.observe.server import ServerMetrics
 from app.plugins import Plugin, load_plugins
 from app.rpc import openrpc
-from app.rpc.dispatch import CallRecord, Dispatcher, Limits
+from app.rpc.dispatch import CallRecord, CallRecorder, Dispatcher, Limits
 from app.rpc.registry import Registry
 from app.rpc.session import SessionLimits
 from app.server.builtin import BUILTIN, ENGINE
@@ -22,6 +28,7 @@ from app.server.keys import (
     CREDENTIALS,
     DISPATCHER,
     EDGE,
+    METRICS,
     OPENRPC_JSON,
     REGISTRY,
     SETTINGS,
@@ -92,6 +99,7 @@ def create_app(
         if settings.call_log and settings.log_level in ("debug", "info")
         else None
     )
+    calls = CallMetrics(registry.names) if settings.metrics else None
     dispatcher = Dispatcher(
         registry,
         Limits(
@@ -101,7 +109,7 @@ def create_app(
             batch_concurrency=settings.batch_concurrency,
         ),
         resources=stores.by_protocol,
-        on_calls=call_log or _ignore,
+        on_calls=_recorder(call_log, calls),
     )
     openrpc_json = orjson.dumps(document)
     app = web.Application(client_max_size=settings.max_body_bytes)
@@ -120,13 +128,14 @@ def create_app(
         settings.read_timeout_s,
     )
     app[EDGE] = edge
-    credentials = Credentials(settings, registry.scopes)
+    credentials = Credentials(settings, registry.scopes | {METRICS_SCOPE})
     app[CREDENTIALS] = credentials
     admission = Admission(settings.max_inflight)
     app[ADMISSION] = admission
     streams = Streams(
         settings.max_streams,
         SessionLimits(settings.max_subscriptions, settings.max_queued_bytes),
+        settings.shutdown_timeout_s,
     )
     app[STREAMS] = streams
     app.on_shutdown.append(_close_streams)
@@ -134,6 +143,16 @@ def create_app(
         edge, dispatcher, credentials, streams, admission, settings.max_body_bytes
     )
     event_streams = EventStreams(edge, dispatcher, streams, admission)
+    if calls is not None:
+        calls.started = dispatcher.started
+        metrics = Metrics(
+            calls,
+            ServerMetrics(admission, streams, edge.refused, edge.forbidden, calls.rejected),
+            DomainMetrics(stores.by_protocol.values()),
+        )
+        app[METRICS] = metrics
+        metrics.handler = edge.wrap(metrics_handler(metrics.registry, metrics.domains, credentials))
+        app.router.add_get("/metrics", metrics.handler)
     app.add_routes(
         http.routes(
             edge,
@@ -168,5 +187,14 @@ def _flusher(call_log: CallLog) -> Callable[[web.Application], Awaitable[None]]:
     return flush
 
 
-def _ignore(request_id: str, records: list[CallRecord]) -> None:
-    pass
+def _recorder(*recorders: CallRecorder | None) -> CallRecorder:
+    """One recorder for the dispatcher from those that are on (the call log, the metrics)."""
+    on = [recorder for recorder in recorders if recorder is not None]
+    if len(on) == 1:
+        return on[0]
+
+    def each(request_id: str, records: list[CallRecord]) -> None:
+        for recorder in on:
+            recorder(request_id, records)
+
+    return each

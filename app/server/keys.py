@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from app.observe.metrics import Metrics
 from app.rpc.dispatch import Dispatcher
 from app.rpc.registry import Registry
 from app.server.lifecycle import Stores
@@ -26,3 +27,5 @@ ADMISSION = web.AppKey("admission", Admission)
 """Requests in flight on /rpc, and the cap past which they are shed."""
 STREAMS = web.AppKey("streams", Streams)
 """Open WebSocket sessions and event streams."""
+METRICS = web.AppKey("metrics", Metrics)
+"""What GET /metrics reports (absent with RPC_METRICS=false)."""

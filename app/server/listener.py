@@ -182,7 +182,7 @@ class Listener:
 class GuardedSite(web.BaseSite):
     """A TCP site whose connections a ``Listener`` makes."""
 
-    __slots__ = ("_host", "_listener", "_port", "_reuse_port")
+    __slots__ = ("_host", "_listener", "_port", "_reuse_port", "listener")
 
     def __init__(
         self,
@@ -200,6 +200,8 @@ class GuardedSite(web.BaseSite):
         self._port = port
         self._reuse_port = reuse_port
         self._listener = listener
+        self.listener: Listener | None = None
+        """The protocol factory, once started: it counts the open connections."""
 
     @property
     def name(self) -> str:
@@ -211,7 +213,7 @@ class GuardedSite(web.BaseSite):
         if server is None:
             raise RuntimeError("the runner is not set up")
         loop = asyncio.get_running_loop()
-        factory = Listener(server, **self._listener)
+        factory = self.listener = Listener(server, **self._listener)
         self._server = await loop.create_server(
             factory, self._host, self._port, reuse_port=self._reuse_port or None
         )

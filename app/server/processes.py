@@ -60,9 +60,10 @@ def supervise(settings: Settings) -> int:
 
     def start(slot: int) -> None:
         serving = context.Event()
-        child = context.Process(
-            target=_child, args=(child_settings, serving), name=f"rpc-hub-{slot}"
-        )
+        own = child_settings
+        if settings.metrics_port:  # each process's own numbers, on a port of its own
+            own = replace(own, metrics_port=settings.metrics_port + slot)
+        child = context.Process(target=_child, args=(own, serving), name=f"rpc-hub-{slot}")
         child.start()
         children[slot] = (child, serving)
 

@@ -18,7 +18,7 @@ from aiohttp import web, web_response
 
 from app import __version__
 from app.server.app import create_app
-from app.server.keys import CREDENTIALS, EDGE, STORES
+from app.server.keys import CREDENTIALS, EDGE, METRICS, STORES
 from app.server.listener import GuardedSite
 from app.settings import Settings
 from app.transport.edge import SERVER_NAME
@@ -62,6 +62,7 @@ async def serve(
     # collections are a hundred times rarer (Python's default third threshold is 10).
     gen0, gen1, _ = gc.get_threshold()
     gc.set_threshold(gen0, gen1, 1000)
+    side: web.AppRunner | None = None
     try:
         site = GuardedSite(
             runner,
@@ -75,6 +76,7 @@ async def serve(
             refused=app[EDGE].refused,
         )
         await site.start()
+        side = await _metrics_listener(app, settings, site)
         host, port = runner.addresses[0][:2]
         _log_access_mode(app[CREDENTIALS].anonymous.scopes, settings)
         log.info("rpc-hub %s serving on http://%s:%s/rpc", __version__, host, port)
@@ -91,12 +93,40 @@ async def serve(
         if settings.drain_delay_s:
             await asyncio.sleep(settings.drain_delay_s)
     finally:
+        if side is not None:
+            await side.cleanup()
         await runner.cleanup()
     refused = app[EDGE].refused
     if refused:
         counts = ", ".join(f"{count} × {status}" for status, count in sorted(refused.items()))
         log.info("refused since start: %s", counts)
     log.info("stopped")
+
+
+async def _metrics_listener(
+    app: web.Application, settings: Settings, site: GuardedSite
+) -> web.AppRunner | None:
+    """Count the site's connections; and serve GET /metrics alone on ``metrics_port``, if set."""
+    metrics = app.get(METRICS)
+    if metrics is None:
+        return None
+    listener = site.listener
+    if listener is not None:
+        metrics.server.connections = lambda: listener.open
+    if settings.metrics_port is None or metrics.handler is None:
+        return None
+    side = web.Application()
+    side.router.add_get("/metrics", metrics.handler)
+    side.router.add_route("*", "/{path:.*}", app[EDGE].wrap(_not_found))  # JSON, not HTML
+    runner = web.AppRunner(side, handle_signals=False, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.metrics_port).start()
+    log.info("metrics also on http://%s:%s/metrics", settings.host, settings.metrics_port)
+    return runner
+
+
+async def _not_found(request: web.Request) -> web.Response:
+    raise web.HTTPNotFound()
 
 
 def _log_access_mode(anonymous: frozenset[str], settings: Settings) -> None:

@@ -3,10 +3,10 @@
 Each event holds at least ``task_id`` and ``state``; a change read whole from the store
 (complete, fail, release, cancel, requeue, and a task followed alone) has every field of
 ``EVENT_FIELDS``. Every change a call makes (submit, claim, progress, complete, fail,
-release, cancel, requeue) is published on the owner's topic ``tasks:<owner>``; a subscription to one task
-reads that topic for its id. Changes no call makes (a lease expiring, a pending TTL
-running out) are not on the topic; a subscription to one task still sees the task finish,
-from the store's own wait for it.
+release, cancel, requeue) is published on the owner's topic ``tasks:<owner>``; a
+subscription to one task reads that topic for its id. Changes no call makes (a lease
+expiring, a pending TTL running out) are not on the topic; a subscription to one task
+still sees the task finish, from the store's own wait for it.
 """
 
 from __future__ import annotations

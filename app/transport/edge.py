@@ -40,10 +40,12 @@ _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 class Refused(web.HTTPForbidden):
     """A 403 whose JSON-RPC body says what to change."""
 
-    def __init__(self, message: str, data: dict[str, Any]) -> None:
+    def __init__(self, message: str, data: dict[str, Any], kind: str = "") -> None:
         super().__init__()
         self.message = message
         self.data = data
+        self.kind = kind or next(iter(data), "")
+        """What was refused, for the metrics: ``host``, ``origin`` or ``scope``."""
 
 
 class Shed(web.HTTPServiceUnavailable):
@@ -87,6 +89,8 @@ class Edge:
         self.read_timeout_s = read_timeout_s
         self.refused: collections.Counter[int] = collections.Counter()
         """Refusals by HTTP status, for the operator (and the metrics)."""
+        self.forbidden: collections.Counter[str] = collections.Counter()
+        """403s by what was refused: a ``host`` or an ``origin``."""
         self._prefix = secrets.token_hex(6)
         self._counter = itertools.count(1)
 
@@ -154,6 +158,7 @@ class Edge:
         error_type: type[RPCError] = InternalError if status >= 500 else InvalidRequest
         if isinstance(exc, Refused):
             message, data = exc.message, exc.data
+            self.forbidden[exc.kind] += 1
         elif isinstance(exc, Shed):
             error = exc.error()
             message, data, error_type = error.message, error.data, Overloaded

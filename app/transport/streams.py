@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp.abc import AbstractStreamWriter
 
-from app.rpc.session import SessionLimits
+from app.rpc.session import Session, SessionLimits
 from app.transport.edge import StreamsFull
 
 log = logging.getLogger("app.transport")
@@ -19,10 +19,12 @@ or cut off for not reading), and to answer a WebSocket close; past it, it is dro
 
 
 class Streams:
-    def __init__(self, limit: int, limits: SessionLimits) -> None:
+    def __init__(self, limit: int, limits: SessionLimits, grace_s: float = 8.0) -> None:
         self.limit = limit
         self.limits = limits
-        self._closers: dict[object, Callable[[], Awaitable[None]]] = {}
+        self.grace_s = grace_s
+        """How long calls in flight get at shutdown before they are cancelled (as over HTTP)."""
+        self._closers: dict[Session, Callable[[], Awaitable[None]]] = {}
         self.cut_off = 0
         """Clients cut off since start for not reading their notifications."""
 
@@ -34,12 +36,16 @@ class Streams:
         if len(self._closers) >= self.limit:
             raise StreamsFull(self.limit)
 
-    def add(self, key: object, going_away: Callable[[], Awaitable[None]]) -> None:
+    def add(self, session: Session, going_away: Callable[[], Awaitable[None]]) -> None:
         """Track an open stream; ``going_away`` ends it gracefully at shutdown."""
-        self._closers[key] = going_away
+        self._closers[session] = going_away
 
-    def discard(self, key: object) -> None:
-        self._closers.pop(key, None)
+    def discard(self, session: Session) -> None:
+        self._closers.pop(session, None)
+
+    def subscriptions(self) -> int:
+        """Subscriptions open now, over every stream."""
+        return sum(session.subscriptions for session in self._closers)
 
     async def close_all(self) -> None:
         """Shutdown: end every stream once its in-flight calls are answered."""

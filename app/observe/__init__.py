@@ -1,0 +1,1 @@
+"""What the operator sees: Prometheus metrics, OpenTelemetry traces (an optional extra)."""
