@@ -71,5 +71,5 @@ async def test_the_start_up_line_says_what_anonymous_calls_may_do() -> None:
     async with server_process() as server:
         await call(server, None)
     [line] = [line for line in server.log if "without a key" in line]
-    assert "calls without a key may use: calc, cart, game," in line
+    assert "calls without a key may use: calc, cart, chat, game, metrics," in line
     assert "admin" not in line.split("(")[0]
