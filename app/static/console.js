@@ -6,6 +6,7 @@ import { buildFields, fillExample, paramsText } from "./form.js";
 import { pretty, render } from "./json.js";
 import { ChatView, EventsPanel } from "./live.js";
 import { RpcSocket } from "./socket.js";
+import { StatusView } from "./status.js";
 
 const ENDPOINT = "/rpc";
 const HISTORY_KEY = "rpc-hub.history";
@@ -21,6 +22,7 @@ const socket = new RpcSocket(
 );
 const events = new EventsPanel(socket);
 const chat = new ChatView(socket);
+const status = new StatusView(() => $("token").value.trim());
 
 /** POST `body` (JSON text) to /rpc; return what a person wants to see about the exchange. */
 async function post(body) {
@@ -243,6 +245,7 @@ function wire() {
     events.subscribe(state.current.name, params);
   });
   chat.wire();
+  status.wire();
   $("example").addEventListener("click", () => {
     const examples = state.current.examples || [];
     if (examples.length) fillExample($("fields"), examples[0]);

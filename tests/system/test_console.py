@@ -36,7 +36,7 @@ async def test_every_file_the_page_loads_is_served_from_here(client: Client) -> 
     scripts = "\n".join(path.read_text() for path in STATIC.glob("*.js"))
     local = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html))
     local |= {"/static/" + name for name in re.findall(r'from "\./([^"]+)"', scripts)}
-    assert len(local) == 6  # the stylesheet, the entry script and the modules it imports
+    assert len(local) == 7  # the stylesheet, the entry script and the modules it imports
     for path in local:
         response = await client.get(path)
         assert response.status == 200, path
