@@ -13,4 +13,5 @@ owners.py    who may use a cart or an order: its owner, admin, or anyone for ano
 carts.py     carts, their ids, owners, limits and expiry
 payment.py   the test-mode card processor
 orders.py    orders, their owners, and each caller's idempotency keys
+sales.py     the metrics: paid orders, revenue, checkouts refused for stock
 """

@@ -23,14 +23,15 @@ from datetime import UTC, datetime
 
 from app.cart.carts import Carts, quantities, quantity_of
 from app.cart.catalog import Catalog
-from app.cart.errors import CartEmpty
+from app.cart.errors import CartEmpty, OutOfStock
 from app.cart.models import Card, Cart, Order, OrderLine, Product, ProductPage
 from app.cart.money import ZERO
 from app.cart.orders import Orders, charge_key, new_order_id
 from app.cart.payment import Processor
+from app.cart.sales import Sales
 from app.cart.stock import Stock
 from app.rpc.access import Principal
-from app.stores import Backend, StoreContext
+from app.stores import Backend, Sample, StoreContext
 
 
 class MemoryCartStore(Backend):
@@ -50,6 +51,7 @@ class MemoryCartStore(Backend):
             max_lines=settings.cart_max_lines,
         )
         self._orders = Orders()
+        self._sales = Sales()
         self._processor = processor or Processor(self._clock)
 
     # Catalog and stock
@@ -132,7 +134,11 @@ class MemoryCartStore(Backend):
         if not cart.lines:
             raise CartEmpty(data={"cart_id": cart_id})
         wanted = quantities(cart)
-        self._stock.require(wanted)
+        try:
+            self._stock.require(wanted)
+        except OutOfStock:
+            self._sales.out_of_stock += 1
+            raise
         lines = [OrderLine.of(self._catalog.get(pid), qty) for pid, qty in wanted.items()]
         total = sum((line.subtotal for line in lines), ZERO)
         currency = self._catalog.currency
@@ -152,8 +158,13 @@ class MemoryCartStore(Backend):
         )
         self._orders.add(order, self._carts.owner(cart), caller, idempotency_key)
         self._carts.close(cart, order.order_id)
+        self._sales.sold(order)
         return order
 
     async def get_order(self, caller: Principal, order_id: str) -> Order:
         """The order ``order_id``, if ``caller`` may read it."""
         return self._orders.get(order_id, caller)
+
+    async def measure(self) -> list[Sample]:
+        """Orders, revenue and stock refusals (``app.cart.sales``), since the process started."""
+        return self._sales.samples(self._catalog.currency, "since this process started")

@@ -30,6 +30,15 @@ def to_wire(amount: Decimal) -> str:
     return f"{amount.quantize(CENT, context=_EXACT):f}"
 
 
+def to_cents(amount: Decimal) -> int:
+    """``amount`` in whole cents (as Redis adds them up); ``Inexact`` for a part of a cent."""
+    return int(amount.quantize(CENT, context=_EXACT).scaleb(2))
+
+
+def from_cents(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
 def parse_price(value: Any) -> Decimal:
     """A price as written in a catalog file: a string of whole cents such as ``"29.99"``.
 

@@ -20,6 +20,7 @@ seeded at ``open`` only where Redis has none. Keys, all under ``{<prefix>:cart}:
     cart:<id>        hash: maker, owner ("" for nobody), deadline, lines, order ("" open)
     order:<id>       hash: owner, cart, head, lines
     idempotency      hash: a caller's idempotency key (orders.charge_key) -> order id
+    sales            hash: orders, cents:<currency> and out_of_stock, counted by checkout
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ from app.cart.carts import CART_ID_BYTES
 from app.cart.catalog import MAX_STOCK, Catalog
 from app.cart.errors import OrderNotFound, PaymentDeclined, ProductNotFound
 from app.cart.models import MAX_QUANTITY, Card, Cart, Order, Product, ProductPage
+from app.cart.money import from_cents
 from app.cart.orders import charge_key, new_order_id
 from app.cart.owners import may_use, owner_of
 from app.cart.payment import Processor
+from app.cart.sales import Sales
 from app.rpc.access import Principal
-from app.stores import Backend, StoreContext
+from app.stores import Backend, Sample, StoreContext
 
 PACKAGE = __package__ or "app.cart"
 
@@ -194,8 +197,10 @@ class RedisCartStore(Backend):
             self._keys("products"),
             self._keys("idempotency"),
             self._keys("order", order_id),
+            self._keys("sales"),
         ]
         args += [charge_key(caller, idempotency_key), idempotency_key, order_id, head, declined]
+        args.append(self._catalog.currency)
         reply = await self._link.run(self._checkout, keys, args, errors=codec.ERRORS)
         return codec.order(reply)
 
@@ -207,3 +212,19 @@ class RedisCartStore(Backend):
         if owner is None or not may_use(caller, owner.decode() or None):
             raise OrderNotFound(data={"order_id": order_id})
         return codec.order(kept)
+
+    async def measure(self) -> list[Sample]:
+        """Orders, revenue and stock refusals (``app.cart.sales``), as checkout scripts counted
+        them in Redis: every replica's, in one command."""
+        kept = {
+            field.decode(): int(count)
+            for field, count in (await self._link.command("HGETALL", self._keys("sales"))).items()
+        }
+        sales = Sales(
+            orders=kept.pop("orders", 0),
+            out_of_stock=kept.pop("out_of_stock", 0),
+            revenue={
+                field.removeprefix("cents:"): from_cents(cents) for field, cents in kept.items()
+            },
+        )
+        return sales.samples(self._catalog.currency, "kept in Redis, counted by every replica")

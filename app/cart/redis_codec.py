@@ -2,10 +2,11 @@
 
 Redis holds no money arithmetic: a cart keeps product ids and quantities, and an order keeps
 each product's facts with its price as a string, so amounts are exact ``Decimal`` computed
-here, as memory computes them. Each cart line is "product quantity" in one space-separated
-string (product ids never hold a space; see ``lua/lib.lua``). An order is two JSON strings:
-its head, written here, and its lines ``[[facts, quantity], ...]``, joined in Lua from the
-facts written here at open. Times are the clock's floats, which orjson writes exactly.
+here, as memory computes them (only the revenue metric is summed there, in whole cents).
+Each cart line is "product quantity" in one space-separated string (product ids never hold a
+space; see ``lua/lib.lua``). An order is two JSON strings: its head, written here, and its
+lines ``[[facts, quantity], ...]``, joined in Lua from the facts written here at open. Times
+are the clock's floats, which orjson writes exactly.
 """
 
 from __future__ import annotations

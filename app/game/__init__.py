@@ -11,4 +11,5 @@ players.py      player ids, secret tokens and their digests, names and how they 
 rules.py        the points each action rolls, and the levels scores buy
 leaderboard.py  the O(log n) ranking, ties to whoever reached the score first
 messages.py     display texts and medals, derived from the numbers
+metrics.py      the metrics: players in the round, rounds begun
 """

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import random
 
+from app.game.metrics import samples
 from app.game.models import Action, Joined, MoveResult, PlayerStatus, RoundState, Standing
 from app.game.round import Round, Rules
 from app.rpc.access import Principal
-from app.stores import Backend, StoreContext
+from app.stores import Backend, Sample, StoreContext
 
 
 class MemoryGameStore(Backend):
@@ -65,3 +66,8 @@ class MemoryGameStore(Backend):
         # Straight from the last round, even an over one: the number goes up by one only.
         self._round = Round(self._round.number + 1, self._rules, self._rng)
         return self._round.state(self._clock.time())
+
+    async def measure(self) -> list[Sample]:
+        """Players in the round in play, and the rounds begun since the process started."""
+        round_, _ = self._current()
+        return samples(len(round_.players), round_.number, "since this process started")

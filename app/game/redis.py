@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from app.game.messages import medal, move_message, welcome
+from app.game.metrics import samples
 from app.game.models import (
     Action,
     FinishReason,
@@ -42,12 +43,12 @@ from app.game.round import AVATARS, Rules
 from app.game.rules import level, roll
 from app.redis_link import ErrorFactory
 from app.rpc.access import Principal
-from app.stores import Backend, StoreContext
+from app.stores import Backend, Sample, StoreContext
 
 KEYS = ("meta", "players", "digests", "names", "seats", "board", "members", "moves")
 """The round's keys, in the order every script takes them (described in lua/round.lua)."""
 
-OPERATIONS = ("join", "move", "status", "leaderboard", "state", "new_round")
+OPERATIONS = ("join", "move", "status", "leaderboard", "state", "new_round", "measure")
 
 Arg = str | int | float | bytes
 """One script argument, as redis-py sends it (floats by repr, which Lua reads back exactly)."""
@@ -185,6 +186,13 @@ class RedisGameStore(Backend):
         """Replace the round with a fresh one, in ``waiting``, with no players."""
         async with self._turn:
             return self._state(await self._call("new_round"))
+
+    async def measure(self) -> list[Sample]:
+        """Players in the round in play, and rounds begun: as Redis numbers them, for all
+        replicas and across restarts."""
+        async with self._turn:
+            number, players = await self._call("measure")
+        return samples(int(players), int(number), "numbered in Redis, shared by every replica")
 
     @asynccontextmanager
     async def _drawing(self) -> AsyncIterator[random.Random]:

@@ -14,4 +14,5 @@ physics.py           the formulas it applies: feels-like, humidity, whether the 
 openmeteo.py         the live provider's client: Open-Meteo's forecast API, cached, with a timeout
 cache.py             where the live provider keeps its answers for the TTL (``AnswerCache``)
 openmeteo_format.py  Open-Meteo's answer format, and how it is checked and read
+metrics.py           the metrics: provider calls, cache hits, fallbacks (per process)
 """

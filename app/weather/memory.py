@@ -16,10 +16,11 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from app.stores import Backend, StoreContext
+from app.stores import Backend, Sample, StoreContext
 from app.weather import cities, climate
 from app.weather import units as u
 from app.weather.cache import AnswerCache
+from app.weather.metrics import Tally
 from app.weather.models import (
     CityInfo,
     CityRef,
@@ -45,6 +46,7 @@ class MemoryWeatherStore(Backend):
         settings = context.settings
         self._clock = context.clock
         self._turns = asyncio.Lock()
+        self._tally = Tally()
         self._live: OpenMeteo | None = None
         if settings.weather_provider == "open-meteo":
             self._live = OpenMeteo(
@@ -53,6 +55,7 @@ class MemoryWeatherStore(Backend):
                 ttl_s=settings.weather_cache_ttl_s,
                 clock=context.clock,
                 cache=cache,
+                tally=self._tally,
             )
 
     async def open(self) -> None:
@@ -64,6 +67,10 @@ class MemoryWeatherStore(Backend):
     async def close(self) -> None:
         if self._live is not None:
             await self._live.close()
+
+    async def measure(self) -> list[Sample]:
+        """Provider calls, cache hits and fallbacks (``app.weather.metrics``), this process's."""
+        return self._tally.samples()
 
     async def search_cities(self, query: str, limit: int) -> list[CityInfo]:
         """Up to ``limit`` cities whose name starts with ``query`` (folded), by population."""
@@ -163,6 +170,7 @@ class MemoryWeatherStore(Backend):
                 return ProviderReport((await self._live.get(city, now)).current, "open-meteo")
             except UpstreamError as exc:
                 log.warning("open-meteo failed for %s (%s): %s", city.name, city.id, exc)
+                self._tally.fallbacks += 1
                 return ProviderReport(climate.observe(city, now), "offline", fallback=True)
         return ProviderReport(climate.observe(city, now), "offline")
 
@@ -174,6 +182,7 @@ class MemoryWeatherStore(Backend):
                 return ProviderReport(bundle.forecast(days), "open-meteo")
             except UpstreamError as exc:
                 log.warning("open-meteo failed for %s (%s): %s", city.name, city.id, exc)
+                self._tally.fallbacks += 1
                 outlook = await self._heavy(lambda: climate.outlook(city, now, days))
                 return ProviderReport(outlook, "offline", fallback=True)
         # 1.2 ms for 14 days of a city not asked about lately (96 readings a day).

@@ -24,6 +24,7 @@ import aiohttp
 from app import __version__
 from app.clock import Clock
 from app.weather.cache import AnswerCache, AnswerKey, MemoryAnswerCache
+from app.weather.metrics import Tally
 from app.weather.models import CityInfo
 from app.weather.openmeteo_format import CURRENT, DAILY, Bundle, UpstreamError, parse, reason
 
@@ -44,6 +45,7 @@ class OpenMeteo:
         ttl_s: float,
         clock: Clock,
         cache: AnswerCache | None = None,
+        tally: Tally | None = None,
     ) -> None:
         self.url = url
         self.timeout_s = timeout_s
@@ -51,6 +53,7 @@ class OpenMeteo:
         self.clock = clock
         self._session: aiohttp.ClientSession | None = None
         self._cache = cache if cache is not None else MemoryAnswerCache()
+        self.tally = tally if tally is not None else Tally()
         self._failed_until: dict[int, float] = {}
         self._inflight: dict[AnswerKey, asyncio.Task[Bundle]] = {}
 
@@ -74,6 +77,7 @@ class OpenMeteo:
         key = (city.id, today)
         cached = await self._cache.get(key, now)
         if cached is not None:
+            self.tally.cache_hits += 1
             return cached
         if self._failed_until.get(city.id, 0.0) > now:
             raise UpstreamError("it failed moments ago; not asking again yet")
@@ -95,8 +99,10 @@ class OpenMeteo:
             body = await self._request(city)
             bundle = parse(body, today)
         except UpstreamError:
+            self.tally.error += 1
             self._failed_until[city.id] = self.clock.time() + min(FAILURE_BACKOFF_S, self.ttl_s)
             raise
+        self.tally.ok += 1
         self._failed_until.pop(city.id, None)
         await self._cache.put(key, body, bundle, self.clock.time(), self.ttl_s)
         return bundle

@@ -81,13 +81,17 @@ local function open_cart()
   return cart
 end
 
--- Memory's Stock.require: OutOfStock listing every line asking for more than is on hand.
-local function require_stock(stock, lines)
+-- Memory's Stock.require: OutOfStock listing every line asking for more than is on hand,
+-- counted as out_of_stock in the sales hash if one is given (a checkout's refusal).
+local function require_stock(stock, lines, sales)
   local short = {}
   for _, line in ipairs(lines) do
     local available = tonumber(redis.call("HGET", stock, line[1]))
     if line[2] > available then short[#short + 1] = {line[1], line[2], available} end
   end
-  if #short > 0 then refuse("OutOfStock", short) end
+  if #short > 0 then
+    if sales then redis.call("HINCRBY", sales, "out_of_stock", 1) end
+    refuse("OutOfStock", short)
+  end
 end
 
