@@ -18,7 +18,10 @@ workers.py  the worker registry, its caps, and its health
 retry.py    exponential backoff with jitter
 cache.py    fingerprints and the bounded result cache (one per owner)
 timers.py   deadlines on the store clock and the loop that fires them
-stats.py    read-only answers: tasks.stats, the pages of tasks.list, workers.list
+stats.py    read-only answers: tasks.stats, the pages of tasks.list, workers.list, metrics
+census.py   what the metrics read without a scan: tasks by state and queue, what went wrong
+metrics.py  the metrics' samples, and which queues get a label
+trace_context.py  the trace context a submit records, for the worker's span to link to
 
 redis.py          RedisTaskStore: the same queue in Redis, each operation one script (lua/)
 redis_scripts.py  loading the scripts, and each call's arguments

@@ -69,6 +69,7 @@ class ExpiringQueue(QueueState):
         if attempt.expires_at > now:  # renewed since: look again when the renewal lapses
             self.deadlines.add(attempt.expires_at, Kind.LEASE, task_id)
             return
+        self.census.lease_expiries += 1
         self._lose(task, attempt, leases.lapse_outcome(attempt), now)
 
     def _check_ready(self, task_id: str, now: float) -> None:

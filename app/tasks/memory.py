@@ -25,7 +25,8 @@ from pydantic import JsonValue
 
 from app.rpc.access import Principal
 from app.rpc.errors import DomainError
-from app.stores import Backend, StoreContext
+from app.stores import Backend, Sample, StoreContext
+from app.tasks import metrics
 from app.tasks.models import (
     ClaimedTask,
     Health,
@@ -43,8 +44,9 @@ from app.tasks.models import (
 )
 from app.tasks.queue import TaskQueue
 from app.tasks.state import QueueLimits
-from app.tasks.stats import page, stats, workers
+from app.tasks.stats import page, reading, stats, workers
 from app.tasks.timers import TimerLoop
+from app.tasks.trace_context import current_traceparent
 
 
 @dataclass(slots=True)
@@ -121,6 +123,7 @@ class MemoryTaskStore(Backend):
             cache_ttl_s=cache_ttl_s,
             result_ttl_s=result_ttl_s,
             queue=queue,
+            traceparent=current_traceparent(),
         )
         self._react()
         return submission
@@ -245,6 +248,12 @@ class MemoryTaskStore(Backend):
     async def stats(self, caller: Principal) -> Stats:
         self._sweep()
         return stats(self._queue, caller)
+
+    async def measure(self) -> list[Sample]:
+        """The metrics (``app.tasks.metrics``); counters count since the process started."""
+        self._sweep()
+        now = self._queue.clock.time()
+        return metrics.samples(reading(self._queue), now, "since this process started")
 
     async def cancel(self, caller: Principal, task_id: str) -> TaskView:
         view = self._queue.cancel(caller, task_id)

@@ -183,6 +183,11 @@ class ClaimedTask(BaseModel):
     attempt: int
     max_attempts: int
     dep_results: dict[str, JsonValue] = Field(description="Each dependency's result, by task id.")
+    traceparent: str | None = Field(
+        default=None,
+        description="The W3C trace context tasks.submit ran in, when the server traces: a "
+        "worker's span for this attempt links to it.",
+    )
 
 
 class LeaseRenewal(BaseModel):

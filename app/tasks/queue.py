@@ -62,12 +62,14 @@ class TaskQueue(RosterQueue):
         cache_ttl_s: float = 0.0,
         result_ttl_s: float | None = None,
         queue: str = "default",
+        traceparent: str | None = None,
     ) -> Submission:
         """Add a task of ``caller``'s (or find the one its idempotency key names among the
         caller's, or answer from the caller's cache).
 
         It runs at ``run_at`` (Unix time) if given, else ``delay_s`` from now. ``depends_on``
         may name only tasks the caller may see: any other is reported ``missing``.
+        ``traceparent`` is the submit's trace context, handed to the workers that claim it.
         """
         now = self.sweep()
         body = canonical(type_, payload)
@@ -125,8 +127,10 @@ class TaskQueue(RosterQueue):
             depends_on=dep_ids,
             idempotency_key=idempotency_key,
             result_json=result_json,
+            traceparent=traceparent,
         )
         self.tasks[task.id] = task
+        self.census.add(task.queue, task.state)
         self.budget.add(task)
         if idempotency_key is not None:
             self._keys[owner, idempotency_key] = task.id

@@ -112,6 +112,8 @@ class Task:
     finished_at: float | None = None
     expires_at: float | None = None
     """When a finished task is forgotten (unless dependents still wait on its result)."""
+    traceparent: str | None = None
+    """The W3C trace context of its submit (``app.observe.tracing``), for workers' spans."""
 
     @property
     def lease(self) -> Attempt | None:

@@ -20,6 +20,7 @@ Long-polls are ``app.tasks.redis_waits``'s, woken across replicas by
     idempotency        hash: owner "\\n" key -> task id
     cache, cache:order hash and sorted set: owner "\\n" fingerprint -> computed result
     bytes, owner:tasks, owner:bytes: the budget; expired, recent: for stats
+    census…, pending:<queue>, oldest, tallies: for the metrics (lua/lib_census.lua)
     worker:<id>        hash: the worker's fields; leases:<id>: the tasks it runs
     workers, offline   sorted sets: worker ids in id order; the offline ones by last seen
     owner:workers      hash: workers per owner
@@ -39,8 +40,8 @@ from pydantic import JsonValue
 
 from app.rpc.access import Principal
 from app.rpc.errors import DomainError
-from app.stores import Backend, StoreContext
-from app.tasks import owners
+from app.stores import Backend, Sample, StoreContext
+from app.tasks import metrics, owners
 from app.tasks import redis_codec as codec
 from app.tasks.cache import canonical, fingerprint
 from app.tasks.errors import TooLarge, TooLate
@@ -64,6 +65,7 @@ from app.tasks.redis_scripts import Arg, Scripts, new_seed
 from app.tasks.redis_timers import TimerLoop
 from app.tasks.redis_waits import Leased, Served, Waits
 from app.tasks.state import QueueLimits
+from app.tasks.trace_context import current_traceparent
 
 
 def _digest(token: str | None) -> str:
@@ -108,6 +110,7 @@ class RedisTaskStore(Backend):
 
     async def open(self) -> None:
         await self._scripts.open()
+        await self._run("census", None, ())
         await self._listener.open()
         await self._timers.start()
 
@@ -213,6 +216,7 @@ class RedisTaskStore(Backend):
             "0" if idempotency_key is None else "1",
             idempotency_key or "",
             len(orjson.dumps(type_)),
+            current_traceparent() or "",
             *dict.fromkeys(depends_on),
         ]
         return codec.submission(await self._run("submit", caller, args, now))
@@ -341,6 +345,14 @@ class RedisTaskStore(Backend):
     async def stats(self, caller: Principal) -> Stats:
         now = self._clock.time()
         return codec.stats(await self._run("stats", caller, (), now), now)
+
+    async def measure(self) -> list[Sample]:
+        """The metrics (``app.tasks.metrics``) in one script; its counters are kept in Redis
+        by the scripts that count, so every replica reports the same totals."""
+        now = self._clock.time()
+        args: list[Arg] = [metrics.QUEUE_LABELS, metrics.OTHER, *metrics.STATES]
+        reading = codec.reading(await self._run("measure", None, args, now))
+        return metrics.samples(reading, now, "kept in Redis, counted by every replica")
 
     async def cancel(self, caller: Principal, task_id: str) -> TaskView:
         return codec.task_view(await self._run("cancel", caller, [task_id]))

@@ -27,6 +27,7 @@ from app.tasks.errors import (
     UnknownDependency,
     WorkerNotFound,
 )
+from app.tasks.metrics import OTHER, STATES, Reading, other
 from app.tasks.models import (
     AttemptView,
     ClaimedTask,
@@ -132,7 +133,7 @@ def submission(raw: Sequence[bytes]) -> Submission:
 
 def claimed(raw: Sequence[Any]) -> ClaimedTask:
     (task_id, type_, queue, priority, payload, lease_id, expires, deadline, timeout_s,
-     attempt, max_attempts, results) = raw  # fmt: skip
+     attempt, max_attempts, results, traceparent) = raw  # fmt: skip
     return ClaimedTask(
         task_id=task_id.decode(),
         type=type_.decode(),
@@ -148,6 +149,7 @@ def claimed(raw: Sequence[Any]) -> ClaimedTask:
         dep_results={
             k.decode(): decode(v) for k, v in zip(results[::2], results[1::2], strict=True)
         },
+        traceparent=traceparent.decode() or None,
     )
 
 
@@ -203,6 +205,23 @@ def stats(raw: Sequence[Any], now: float) -> Stats:
         workers_offline=int(offline),
         expired=int(expired),
     )
+
+
+def reading(raw: Sequence[Any]) -> Reading:
+    """``lua/measure.lua``'s answer: the census by labelled queue, and the rest as ``_other``."""
+    top_raw, counts, totals, more, oldest, others_oldest, online, tallies = raw
+    top = [queue.decode() for queue in top_raw]
+    width = len(STATES)
+    held = {
+        queue: dict(zip(STATES, map(int, counts[i * width : (i + 1) * width]), strict=True))
+        for i, queue in enumerate(top)
+    }
+    oldest_at = dict(zip(top, map(_time, oldest), strict=True))
+    if int(more):
+        held[OTHER] = other(held, dict(zip(STATES, map(int, totals), strict=True)))
+        oldest_at[OTHER] = _time(others_oldest)
+    lease_expiries, retries, dead = map(int, tallies)
+    return Reading(held, oldest_at, int(online), lease_expiries, retries, dead)
 
 
 def _counts(flat: Sequence[bytes]) -> dict[str, int]:

@@ -23,7 +23,18 @@ from app.tasks.state import FREE_RELEASES, THROUGHPUT_WINDOW_S, QueueLimits
 from app.tasks.workers import FORGET_OFFLINE_AFTER, MISSED_HEARTBEATS
 
 PACKAGE = __package__ or "app.tasks"
-LIB = ("base", "records", "owners", "ready", "budget", "workers", "state", "expiry", "replies")
+LIB = (
+    "base",
+    "records",
+    "owners",
+    "ready",
+    "census",
+    "budget",
+    "workers",
+    "state",
+    "expiry",
+    "replies",
+)
 """The shared parts, in the order they build on each other."""
 NAMES = (
     "submit",
@@ -43,6 +54,8 @@ NAMES = (
     "list_workers",
     "sweep",
     "unclaim",
+    "census",
+    "measure",
 )
 
 Arg = str | int | bytes

@@ -27,6 +27,7 @@ from app.settings import Settings
 from app.tasks import deps, leases, owners
 from app.tasks.budget import Budget, Caps
 from app.tasks.cache import ResultCache, cache_key
+from app.tasks.census import Census
 from app.tasks.errors import TaskNotFound, WorkerNotFound
 from app.tasks.models import FAILED_UPSTREAM, ClaimedTask, Health, Outcome, TaskState
 from app.tasks.ready import ReadyQueues
@@ -106,6 +107,8 @@ class QueueState:
         """Finished tasks forgotten after their result expired, by owner."""
         self.recent: deque[tuple[float, str]] = deque()
         """(when, owner) of tasks finished by a worker's report, within the throughput window."""
+        self.census = Census()
+        """For the metrics: tasks by state and queue, and what went wrong."""
         self.draining = False
         """The server is stopping: no new work goes out, and workers are told so."""
         self.ready = False
@@ -118,6 +121,14 @@ class QueueState:
     def queued(self, task_id: str) -> bool:
         """Whether the task waits in a ready queue."""
         return task_id in self._ready
+
+    def oldest_ready(self, queue: str) -> float | None:
+        """When the oldest pending task of ``queue`` became ready; None if it has none."""
+        return self._ready.oldest(queue)
+
+    def pending_queues(self) -> list[str]:
+        """The queues with pending tasks (or just without: see ``oldest_ready``)."""
+        return self._ready.queues()
 
     def _seen(self, worker: WorkerRecord, now: float) -> None:
         was_offline = worker.health is Health.OFFLINE
@@ -167,7 +178,7 @@ class QueueState:
             attempt = leases.grant(
                 task, worker.id, now, self.limits.lease_ttl_s, self.limits.attempts_kept
             )
-            task.state = TaskState.RUNNING
+            self._move(task, TaskState.RUNNING)
             task.progress = None
             worker.leases.add(task.id)
             self.deadlines.add(attempt.expires_at, Kind.LEASE, task.id)
@@ -185,6 +196,7 @@ class QueueState:
                     attempt=attempt.number,
                     max_attempts=task.max_attempts,
                     dep_results=deps.results(task, self.tasks),
+                    traceparent=task.traceparent,
                 )
             )
         return claimed
@@ -193,10 +205,10 @@ class QueueState:
         if now >= task.give_up_at:  # it waited past task_pending_ttl_s (a last retry, say)
             self._finish(task, TaskState.DEAD, "pending_ttl", now)
         elif task.ready_at > now:
-            task.state = TaskState.SCHEDULED
+            self._move(task, TaskState.SCHEDULED)
             self.deadlines.add(task.ready_at, Kind.READY, task.id)
         else:
-            task.state = TaskState.PENDING
+            self._move(task, TaskState.PENDING)
             self._ready.push(task)
             self.ready = True
 
@@ -238,6 +250,7 @@ class QueueState:
         if task.charged >= task.max_attempts:
             self._finish(task, TaskState.DEAD, why, now)
             return
+        self.census.retries += 1
         delay = backoff(task.charged, self.limits.retry_base_s, self.limits.retry_max_s, self._rng)
         task.ready_at = now + delay
         self._make_ready(task, now)
@@ -258,7 +271,9 @@ class QueueState:
 
     def _settle(self, task: Task, state: TaskState, reason: str | None, now: float) -> None:
         self._ready.discard(task.id)
-        task.state = state
+        self._move(task, state)
+        if state is TaskState.DEAD:
+            self.census.dead += 1
         task.reason = reason
         task.finished_at = now
         task.expires_at = now + task.result_ttl_s
@@ -277,6 +292,7 @@ class QueueState:
         """Delete a finished task, with its idempotency key and the cache entry it made."""
         deps.forget(task, self.tasks)
         del self.tasks[task.id]
+        self.census.remove(task.queue, task.state)
         self.budget.remove(task)
         if task.idempotency_key is not None:
             key = (task.owner, task.idempotency_key)
@@ -284,6 +300,10 @@ class QueueState:
                 del self._keys[key]
         self._cache.drop(cache_key(task.owner, task.fingerprint), task.id)
         self.expired[task.owner] += 1
+
+    def _move(self, task: Task, state: TaskState) -> None:
+        self.census.move(task.queue, task.state, state)
+        task.state = state
 
     def trim_throughput(self, now: float) -> None:
         while self.recent and self.recent[0][0] <= now - THROUGHPUT_WINDOW_S:

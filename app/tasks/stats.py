@@ -1,5 +1,5 @@
 """Read-only answers computed from the queue: ``tasks.stats``, the pages of ``tasks.list``,
-and ``workers.list``.
+``workers.list``, and the metrics' reading (of the census: no task is scanned).
 
 Each sees only what the caller owns (its tasks and workers), or everything for ``admin``.
 None sweeps: the caller sweeps through the store first, so what fires is reacted to.
@@ -11,6 +11,7 @@ from collections import Counter
 
 from app.rpc.access import Principal
 from app.tasks import owners
+from app.tasks.metrics import OTHER, Reading, other, top_queues
 from app.tasks.models import Health, Priority, Stats, TaskPage, TaskState, TaskView, WorkerView
 from app.tasks.records import Task
 from app.tasks.state import THROUGHPUT_WINDOW_S, QueueState
@@ -109,3 +110,24 @@ def workers(
             ]
         views.append(view)
     return views
+
+
+def reading(queue: QueueState) -> Reading:
+    """The metrics: the census by the labelled queues, each one's oldest pending, and more."""
+    census = queue.census
+    top = top_queues(census.queues)
+    held = {name: {s: census.held[s, name] for s in TaskState} for name in top}
+    oldest = {name: queue.oldest_ready(name) for name in top}
+    if len(census.queues) > len(top):
+        held[OTHER] = other(held, census.states)
+        labelled = set(top)
+        rest = [queue.oldest_ready(q) for q in queue.pending_queues() if q not in labelled]
+        oldest[OTHER] = min((t for t in rest if t is not None), default=None)
+    return Reading(
+        held=held,
+        oldest_ready_at=oldest,
+        workers_online=sum(1 for w in queue.workers if w.health is Health.ONLINE),
+        lease_expiries=census.lease_expiries,
+        retries=census.retries,
+        dead=census.dead,
+    )

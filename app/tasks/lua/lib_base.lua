@@ -33,6 +33,8 @@ local KEY_NAMES = {
   cbytes = 'cache:bytes', expired = 'expired', expired_all = 'expired:all',
   recent = 'recent', rseq = 'recent:seq', workers = 'workers',
   offline = 'offline', wheld = 'owner:workers', wseq = 'worker:seq',
+  census = 'census', states = 'census:states', queues = 'census:queues',
+  since = 'census:since', oldest = 'oldest', tallies = 'tallies',
 }
 function K.task(id) return P .. 'task:' .. id end
 function K.att(id) return P .. 'attempts:' .. id end
@@ -42,6 +44,7 @@ function K.owned(owner) return P .. 'owned:' .. owner end
 function K.ready(pair) return P .. 'ready:' .. pair end
 function K.worker(id) return P .. 'worker:' .. id end
 function K.leases(id) return P .. 'leases:' .. id end
+function K.pending(queue) return P .. 'pending:' .. queue end
 
 local T = {}
 

@@ -8,6 +8,7 @@ local function check_lease(id)
     T.timer('L', id, a.expires)
     return
   end
+  T.tally('lease_expiries')
   T.lose(t, a, a.expires >= a.deadline and 'timed_out' or 'expired')
 end
 

@@ -11,7 +11,7 @@ function T.claimed(t, a)
   end
   return {
     t.id, t.type, t.queue, t.priority, t.payload, a.secret, num(a.expires), num(a.deadline),
-    t.timeout_s, num(a.number), t.max_attempts, results,
+    t.timeout_s, num(a.number), t.max_attempts, results, t.traceparent or '',
   }
 end
 
@@ -23,7 +23,7 @@ function T.take(w, max_tasks)
     local t = T.pop(queues, types)
     if not t then break end
     local a = T.grant(t, w.id)
-    T.set(t, 'state', 'running')
+    T.move(t, 'running')
     T.set(t, 'progress', nil)
     redis.call('SADD', K.leases(w.id), t.id)
     T.timer('L', t.id, a.expires)
@@ -54,10 +54,10 @@ function T.make_ready(t)
   if NOW >= tonumber(t.give_up_at) then  -- it waited past task_pending_ttl_s (a last retry)
     T.finish(t, 'dead', 'pending_ttl')
   elseif tonumber(t.ready_at) > NOW then
-    T.set(t, 'state', 'scheduled')
+    T.move(t, 'scheduled')
     T.timer('R', t.id, t.ready_at)
   else
-    T.set(t, 'state', 'pending')
+    T.move(t, 'pending')
     T.push_ready(t)
   end
 end
@@ -121,6 +121,7 @@ function T.retry(t, why)
     T.finish(t, 'dead', why)
     return
   end
+  T.tally('retries')
   -- retry.backoff: "equal jitter", the exponent capped as there.
   local exponential = math.min(L.retry_max, L.retry_base * 2 ^ math.min(math.max(0, charged - 1), 64))
   T.set(t, 'ready_at', NOW + exponential / 2 + math.random() * (exponential / 2))
@@ -189,7 +190,8 @@ end
 
 function T.settle(t, state, reason)
   T.discard_ready(t)
-  T.set(t, 'state', state)
+  T.move(t, state)
+  if state == 'dead' then T.tally('dead') end
   T.set(t, 'reason', reason)
   T.set(t, 'finished_at', NOW)
   local expires_at = NOW + tonumber(t.result_ttl_s)
@@ -213,6 +215,7 @@ local function forget(t)
     if T.task(dep_id) then redis.call('SREM', K.dependents(dep_id), t.id) end
   end
   t._gone = true
+  T.uncounted(t)
   redis.call('ZREM', K.all, t.id)
   redis.call('ZREM', K.owned(t.owner), t.id)
   if redis.call('HINCRBY', K.otasks, t.owner, -1) == 0 then redis.call('HDEL', K.otasks, t.owner) end

@@ -1,7 +1,8 @@
 -- tasks.submit (queue.TaskQueue.submit). Arguments: task id, type, queue, payload JSON,
 -- fingerprint, priority, its rank, max_attempts, timeout_s, result_ttl_s, cache_ttl_s,
 -- ready_at, give_up_at, "1" and the idempotency key (or "0", ""), the type's JSON length,
--- then the dependencies (distinct). Too large and too late were refused in Python.
+-- the submit's W3C traceparent (or ""), then the dependencies (distinct). Too large and too
+-- late were refused in Python.
 return T.run(function()
   local id, queue, payload, fingerprint = arg(1), arg(3), arg(4), arg(5)
   local has_key, key = arg(14) == '1', arg(15)
@@ -17,7 +18,7 @@ return T.run(function()
   end
   -- Only tasks you own: a lease holder could otherwise read a stranger's result.
   local deps, dep_ids, missing = {}, {}, {}
-  for i = 17, #ARGV - HEAD do
+  for i = 18, #ARGV - HEAD do
     local dep = T.task(arg(i))
     if dep and T.may_steer(dep) then
       deps[#deps + 1] = dep
@@ -42,8 +43,10 @@ return T.run(function()
     depends_on = table.concat(dep_ids, ','), idempotency_key = has_key and key or nil,
     type_json = arg(16), attempt = 0, charged = 0, releases = 0, cancel_requested = '0',
     cached = '0', result = result, error = 'null', stored_bytes = 0,
+    traceparent = arg(17) ~= '' and arg(17) or nil,
   }
   T.create(TASKS, t)
+  T.counted(t)
   redis.call('ZADD', K.all, seq, id)
   redis.call('ZADD', K.owned(CALLER), seq, id)
   redis.call('HINCRBY', K.otasks, CALLER, 1)
