@@ -1,4 +1,8 @@
-"""Logging for every process (server, worker, CLI): text or JSON lines on stderr."""
+"""Logging for every process (server, worker, CLI): text or JSON lines on stderr.
+
+A line logged while a traced span is current names its trace (``trace_id``), as call log
+lines do: an error inside a call can be found from its trace, and its trace from the line.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from typing import Any, Literal, TextIO
 
 import orjson
 
+from app.observe.tracing import current_trace_id
+
 Format = Literal["text", "json"]
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
@@ -17,6 +23,11 @@ _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 class _UTCFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return timestamp(record.created)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        trace_id = current_trace_id()  # a handler formats as it is called: the caller's span
+        return line if trace_id is None else f"{line} trace_id={trace_id}"
 
 
 class _JSONFormatter(_UTCFormatter):
@@ -27,6 +38,9 @@ class _JSONFormatter(_UTCFormatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        trace_id = current_trace_id()
+        if trace_id is not None:
+            line["trace_id"] = trace_id
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line).decode()

@@ -59,7 +59,14 @@ class Settings:
     # Logging
     log_format: Literal["text", "json"] = setting("text", "Log line format.")
     log_level: LogLevel = setting("info", "Lowest level logged.")
-    call_log: bool = setting(True, "Log one line per call: request id, method, duration, outcome.")
+    call_log: bool = setting(
+        True, "Log one line per call: request id, principal, method, duration, outcome."
+    )
+    log_params: bool = setting(
+        False,
+        "Add each call's params to its call log line (never results); methods marked "
+        "x-sensitive, and unknown method names, show [redacted].",
+    )
 
     # Browsers
     cors_origins: StrList = setting(

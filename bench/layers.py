@@ -2,8 +2,9 @@
 
 Each figure is the best of several timing runs of one step on its own: the scope check the
 engine makes for every call, a key's lookup (digest and compare) once per request, the
-Host and Origin checks once per request, and the rate limiter (the engine's whole dispatch
-with it, less the same without it) per single call and per batch of 100.
+Host and Origin checks once per request, and the rate limiter and the call metrics (the
+engine's whole dispatch with each, less the same without it) per single call and per batch
+of 100.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from app.auth import keyfile
 from app.clock import SystemClock
 from app.limits.memory import MemoryRateLimitStore
 from app.limits.store import RateLimitStore
+from app.observe.calls import CallMetrics
 from app.rpc.access import Principal
 from app.rpc.dispatch import Dispatcher, Limits
 from app.rpc.registry import Registry
@@ -61,6 +63,7 @@ def measure() -> list[Cost]:
         Cost("key lookup", "request", _best_ns(lambda: credentials.resolve(with_key, "127.0.0.1"))),
         Cost("no key (anonymous)", "request", _best_ns(lambda: credentials.resolve(without, None))),
         *_rate_limit_costs(),
+        *_metrics_costs(),
         Cost(
             "Host and Origin checks",
             "request",
@@ -80,20 +83,38 @@ def _rate_limit_costs() -> list[Cost]:
         [{"jsonrpc": "2.0", "method": "calc.add", "params": [i, i], "id": i} for i in range(100)]
     )
     on, off = _dispatcher(1e9), _dispatcher(0)
-
-    def cost(body: bytes, number: int) -> float:
-        """Best with, less best without, timed in turns so both see the same machine."""
-        best = {on: math.inf, off: math.inf}
-        for _ in range(15):
-            for dispatcher in best:
-                step = functools.partial(_run_dispatch, dispatcher, body)
-                best[dispatcher] = min(best[dispatcher], timeit.timeit(step, number=number))
-        return (best[on] - best[off]) / number * 1e9
-
     return [
-        Cost("rate limit", "request", cost(single, 20_000)),
-        Cost("rate limit", "batch of 100", cost(batch, 500)),
+        Cost("rate limit", "request", _turns(on, off, single, 20_000)),
+        Cost("rate limit", "batch of 100", _turns(on, off, batch, 500)),
     ]
+
+
+def _metrics_costs() -> list[Cost]:
+    """Counting each call for GET /metrics: the engine's dispatch with the call metrics as its
+    recorder, less the same with a recorder that does nothing."""
+    single = orjson.dumps({"jsonrpc": "2.0", "method": "calc.add", "params": [2, 3], "id": 1})
+    batch = orjson.dumps(
+        [{"jsonrpc": "2.0", "method": "calc.add", "params": [i, i], "id": i} for i in range(100)]
+    )
+    registry = Registry([calc.namespace])
+    metrics = CallMetrics(registry.names)
+    on = Dispatcher(registry, Limits(), {}, metrics)
+    metrics.started = on.started
+    off = Dispatcher(registry, Limits(), {}, lambda *_: None)
+    return [
+        Cost("metrics", "request", _turns(on, off, single, 20_000)),
+        Cost("metrics", "batch of 100", _turns(on, off, batch, 500)),
+    ]
+
+
+def _turns(on: Dispatcher, off: Dispatcher, body: bytes, number: int) -> float:
+    """Best with, less best without, timed in turns so both see the same machine (ns)."""
+    best = {on: math.inf, off: math.inf}
+    for _ in range(15):
+        for dispatcher in best:
+            step = functools.partial(_run_dispatch, dispatcher, body)
+            best[dispatcher] = min(best[dispatcher], timeit.timeit(step, number=number))
+    return (best[on] - best[off]) / number * 1e9
 
 
 def _dispatcher(rate: float) -> Dispatcher:

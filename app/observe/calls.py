@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from app.rpc.access import Principal
 from app.rpc.dispatch import CallRecord
 from app.rpc.errors import RateLimited, Unauthorized
 
@@ -31,10 +32,12 @@ _REJECTED_CODES = {Unauthorized.code: "auth", RateLimited.code: "rate_limit"}
 
 
 class _Method:
-    __slots__ = ("buckets", "handled", "sum_s")
+    __slots__ = ("buckets", "failed", "ok", "sum_s")
 
     def __init__(self) -> None:
-        self.handled: dict[str, int] = {OK: 0}
+        self.ok = 0
+        self.failed: dict[int, int] = {}
+        """Answers by error code."""
         self.buckets = [0] * (len(BUCKETS_S) + 1)
         self.sum_s = 0.0
 
@@ -49,18 +52,23 @@ class CallMetrics(Collector):
         self.rejected: dict[str, int] = dict.fromkeys(_REJECTED_CODES.values(), 0)
         """Calls refused for their credential or their rate, by reason."""
 
-    def __call__(self, request_id: str, records: Sequence[CallRecord]) -> None:
-        """Count one request body's calls (the dispatcher's CallRecorder)."""
-        methods = self._methods
-        other = methods[OTHER]
+    def __call__(
+        self, request_id: str, records: Sequence[CallRecord], principal: Principal | None = None
+    ) -> None:
+        """Count one request body's calls (a dispatcher's CallRecorder)."""
+        find, other, where = self._methods.get, self._methods[OTHER], bisect.bisect_left
         for record in records:
-            slot = methods.get(record.method, other)
-            code = OK if record.code is None else str(record.code)
-            slot.handled[code] = slot.handled.get(code, 0) + 1
-            slot.buckets[bisect.bisect_left(BUCKETS_S, record.duration_s)] += 1
-            slot.sum_s += record.duration_s
-            if record.code in _REJECTED_CODES:
-                self.rejected[_REJECTED_CODES[record.code]] += 1
+            slot = find(record.method, other)
+            code = record.code
+            if code is None:
+                slot.ok += 1
+            else:
+                slot.failed[code] = slot.failed.get(code, 0) + 1
+                if code in _REJECTED_CODES:
+                    self.rejected[_REJECTED_CODES[code]] += 1
+            duration_s = record.duration_s
+            slot.buckets[where(BUCKETS_S, duration_s)] += 1
+            slot.sum_s += duration_s
         size = len(records)
         self._batches[bisect.bisect_left(BATCH_BUCKETS, size)] += 1
         self._batch_sum += size
@@ -80,8 +88,9 @@ class CallMetrics(Collector):
         other_started = self._other_started()
         for name, slot in self._methods.items():
             started.add_metric([name], self.started.get(name, other_started))
-            for code, count in slot.handled.items():
-                handled.add_metric([name, code], count)
+            handled.add_metric([name, OK], slot.ok)
+            for code, count in slot.failed.items():
+                handled.add_metric([name, str(code)], count)
             seconds.add_metric([name], _buckets(BUCKETS_S, slot.buckets), slot.sum_s)
         batch = HistogramMetricFamily(
             "rpc_batch_size", "Calls per request body (1: a single call)."
@@ -91,7 +100,8 @@ class CallMetrics(Collector):
 
     def _other_started(self) -> int:
         # The engine counts only registered names; every other answer was an _OTHER start.
-        return sum(self._methods[OTHER].handled.values())
+        other = self._methods[OTHER]
+        return other.ok + sum(other.failed.values())
 
 
 def _buckets(bounds: Sequence[float], counts: Sequence[int]) -> list[tuple[str, float]]:

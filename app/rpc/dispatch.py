@@ -16,6 +16,11 @@ Every call is charged to its caller's rate limit before any of them runs (see me
 
 Responses are serialized in one ``orjson.dumps``; only if that fails (a result JSON cannot
 carry) are the answers encoded one by one to find and replace the culprits.
+
+Traces and params in the call log cost this class nothing: the subclasses in ``app/observe/``
+that add them wrap ``dispatch``, ``_batch``, ``_start`` and ``_finish``, and rely on
+``_start`` appending the record of a call it answers (or handing back the ``_Waiting`` that
+holds it) before it returns.
 """
 
 from __future__ import annotations
@@ -77,10 +82,12 @@ class CallRecord:
     """The JSON-RPC error code, or None for success."""
     response: Response = None
     """The answer sent, so one that cannot be encoded can be replaced in place."""
+    params: Any = None
+    """Kept only where the call log shows params (``app.observe.call_params``)."""
 
 
-CallRecorder = Callable[[str, list[CallRecord]], None]
-"""Called once per request body with its request id and a record per call."""
+CallRecorder = Callable[[str, list[CallRecord], Principal], None]
+"""Called once per request body with its request id, a record per call, and the caller."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +204,7 @@ class Dispatcher:
                 if isinstance(response, _Waiting):
                     response = await self._finish(response, request)
         out = None if response is None else self._serialize(response, request)
-        self._on_calls(request_id, request.records)
+        self._on_calls(request_id, request.records, principal)
         return out
 
     async def _batch(self, docs: list[Any], started: float, request: _Request, size: int) -> Any:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
 
 from app import __version__
 from app.clock import Clock, SystemClock
+from app.observe import tracing
 from app.observe.calls import CallMetrics
+from app.observe.dispatcher import observed_dispatcher
 from app.observe.domains import DomainMetrics
 from app.observe.metrics import Metrics
 from app.observe.route import SCOPE as METRICS_SCOPE
@@ -18,7 +20,8 @@ from app.observe.route import metrics_handler
 from app.observe.server import ServerMetrics
 from app.plugins import Plugin, load_plugins
 from app.rpc import openrpc
-from app.rpc.dispatch import CallRecord, CallRecorder, Dispatcher, Limits
+from app.rpc.access import Principal
+from app.rpc.dispatch import CallRecord, CallRecorder, Limits
 from app.rpc.registry import Registry
 from app.rpc.session import SessionLimits
 from app.server.builtin import BUILTIN, ENGINE
@@ -47,6 +50,9 @@ from app.transport.hosts import HostPolicy
 from app.transport.sse import EventStreams
 from app.transport.streams import Streams
 from app.transport.ws import websocket_handler
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 _NOT_INJECTED = (
     "handlers are not given the Settings; a store reads them from its StoreContext "
@@ -83,10 +89,12 @@ def create_app(
     plugins: Sequence[Plugin] | None = None,
     *,
     clock: Clock | None = None,
+    tracer: Tracer | None = None,
 ) -> web.Application:
     """A fresh application with its own stores.
 
-    ``plugins`` replaces the served set; ``clock`` lets tests move time instead of waiting.
+    ``plugins`` replaces the served set; ``clock`` lets tests move time instead of waiting;
+    ``tracer`` traces calls (default: as the ``OTEL_*`` variables say, usually not at all).
     """
     if plugins is None:
         plugins = served_plugins(settings)
@@ -94,13 +102,21 @@ def create_app(
     registry, document = build_api(settings, plugins)
     stores = Stores(plugins, StoreContext.from_settings(settings, clock or SystemClock()))
     cors = CorsPolicy.from_origins(settings.cors_origins)
+    if tracer is None:
+        tracer = tracing.from_environment("rpc-hub")
     call_log = (
-        CallLog(settings.log_format, methods=registry.names)
+        CallLog(
+            settings.log_format,
+            methods=registry.names,
+            params=settings.log_params,
+            sensitive=[entry.name for entry in registry if entry.declared.redact_values],
+            trace_ids=tracer is not None,
+        )
         if settings.call_log and settings.log_level in ("debug", "info")
         else None
     )
     calls = CallMetrics(registry.names) if settings.metrics else None
-    dispatcher = Dispatcher(
+    dispatcher = observed_dispatcher(
         registry,
         Limits(
             max_batch=settings.max_batch,
@@ -110,6 +126,8 @@ def create_app(
         ),
         resources=stores.by_protocol,
         on_calls=_recorder(call_log, calls),
+        tracer=tracer,
+        log_params=settings.log_params and call_log is not None,
     )
     openrpc_json = orjson.dumps(document)
     app = web.Application(client_max_size=settings.max_body_bytes)
@@ -190,11 +208,17 @@ def _flusher(call_log: CallLog) -> Callable[[web.Application], Awaitable[None]]:
 def _recorder(*recorders: CallRecorder | None) -> CallRecorder:
     """One recorder for the dispatcher from those that are on (the call log, the metrics)."""
     on = [recorder for recorder in recorders if recorder is not None]
+    if not on:
+        return _ignore
     if len(on) == 1:
         return on[0]
 
-    def each(request_id: str, records: list[CallRecord]) -> None:
+    def each(request_id: str, records: list[CallRecord], principal: Principal) -> None:
         for recorder in on:
-            recorder(request_id, records)
+            recorder(request_id, records, principal)
 
     return each
+
+
+def _ignore(request_id: str, records: list[CallRecord], principal: Principal) -> None:
+    pass

@@ -7,6 +7,7 @@ import asyncio
 import os
 
 from app import logs
+from app.observe import tracing
 from app.rpc.errors import InvalidParams
 from app.worker import task_types
 from app.worker.runner import Options, Worker, main
@@ -90,7 +91,7 @@ def command(args: argparse.Namespace) -> int:
     except (ValueError, ImportError, AttributeError) as exc:
         args.parser.error(str(exc))
     try:
-        asyncio.run(main(options, types))
+        asyncio.run(main(options, types, tracing.from_environment("rpc-hub-worker")))
     except InvalidParams as exc:  # the server refused the registration for good
         args.parser.exit(2, f"rpc-hub worker: the server refused to register it: {exc.data}\n")
     return 0

@@ -16,6 +16,9 @@ complete/fail/release are harmless to repeat with the same lease. So is a report
 refused for want of room (-32005), while the lease lives. If the server no longer
 knows the worker (it restarted), the worker registers again. On SIGTERM it stops claiming,
 gives running tasks ``grace_s`` to finish, releases the rest, deregisters and exits.
+
+With a ``tracer`` (the otel extra, switched on by ``OTEL_*``), each attempt runs in a span
+linked to the ``tasks.submit`` call that made the task (``app.observe.task_spans``).
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ import random
 import signal
 import socket
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 
@@ -37,6 +41,9 @@ from app.client import Caller, Client, TransportError, WsClient
 from app.rpc.errors import InvalidParams, Overloaded, RPCError
 from app.tasks.errors import LeaseLost, TaskNotFound, WorkerNotFound
 from app.worker.task_types import PermanentError, TaskContext, TaskFn
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 log = logging.getLogger("app.worker")
 
@@ -84,7 +91,13 @@ class _Running:
 
 
 class Worker:
-    def __init__(self, client: Caller, task_types: Mapping[str, TaskFn], options: Options) -> None:
+    def __init__(
+        self,
+        client: Caller,
+        task_types: Mapping[str, TaskFn],
+        options: Options,
+        tracer: Tracer | None = None,
+    ) -> None:
         self.check(options, task_types)
         self.client = client
         self.options = options
@@ -99,6 +112,7 @@ class Worker:
         self._slot_free = asyncio.Event()
         self._server_draining = False
         self._registered = asyncio.Lock()
+        self._tracer = tracer
 
     @staticmethod
     def check(options: Options, task_types: Mapping[str, TaskFn]) -> None:
@@ -187,7 +201,8 @@ class Worker:
         try:
             try:
                 async with asyncio.timeout(task["timeout_s"]):
-                    result = await fn(task["payload"], context)
+                    with self._span(task):
+                        result = await fn(task["payload"], context)
             except asyncio.CancelledError:
                 await self._stopped(task_id, lease_id)
                 return
@@ -220,6 +235,14 @@ class Worker:
             if self._entry(task_id, lease_id) is not None:  # not a newer attempt of the task
                 del self.running[task_id]
             self._slot_free.set()
+
+    def _span(self, task: dict[str, Any]) -> AbstractContextManager[object]:
+        """The attempt's span while its function runs; nothing when not tracing."""
+        if self._tracer is None:
+            return contextlib.nullcontext()
+        from app.observe.task_spans import execution  # the otel extra, which a tracer implies
+
+        return execution(self._tracer, task)
 
     def _entry(self, task_id: str, lease_id: str) -> _Running | None:
         """The running entry of this attempt (this task under this lease), if any."""
@@ -388,8 +411,10 @@ def _backoff(failures: int) -> float:
     return min(BACKOFF_MAX_S, 0.1 * 2.0**failures) * random.uniform(0.5, 1.0)  # noqa: S311
 
 
-async def main(options: Options, task_types: Mapping[str, TaskFn]) -> None:
-    """Run a worker until SIGTERM or SIGINT."""
+async def main(
+    options: Options, task_types: Mapping[str, TaskFn], tracer: Tracer | None = None
+) -> None:
+    """Run a worker until SIGTERM or SIGINT; with ``tracer``, each attempt in a span."""
     errors = [LeaseLost, TaskNotFound, WorkerNotFound]
     timeout = CLAIM_WAIT_S + 15  # a claim's long-poll, and then some
     client: Client | WsClient
@@ -398,7 +423,7 @@ async def main(options: Options, task_types: Mapping[str, TaskFn]) -> None:
     else:
         client = Client(options.url, token=options.key, timeout=timeout, errors=errors)
     async with client:
-        worker = Worker(client, task_types, options)
+        worker = Worker(client, task_types, options, tracer)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, worker.stop)
