@@ -21,6 +21,7 @@ from bench import (
     layers,
     live,
     memory,
+    observe,
     processes,
     report,
     scenarios,
@@ -48,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["live"],
-        help="run only this part (saved to results/live.json unless --output says otherwise)",
+        choices=["live", "observe"],
+        help="run only this part (live: saved to results/live.json unless --output says "
+        "otherwise; observe: printed)",
     )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
@@ -69,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.only == "live":
         return _only_live(wrk_path, server_cpu, load_cpu, settings, args)
+    cpus = (server_cpu or 0, load_cpu or 0)
+    if args.only == "observe":
+        with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
+            alone = observe.run(
+                wrk_path, Path(scratch), args.seconds, args.rounds, args.connections, cpus
+            )
+        print("\n".join(observe.lines(alone)))
+        return 0
     costs = layers.measure()  # in process, before the servers load the machine
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
@@ -112,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                     vs_ceiling=None,
                 )
             )
+        observed = observe.run(wrk_path, logs, args.seconds, args.rounds, args.connections, cpus)
         measured = _live(wrk_path, logs, server_cpu, load_cpu, args)
         rows.extend(live.rows(measured))
         flood = hostile.run(wrk_path, logs, server_cpu, load_cpu, args.seconds)
@@ -121,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     report.show(rows, settings)
     for cost in costs:
         print(f"{cost.step}: {cost.ns:,.0f} ns per {cost.per} (in process)")
+    print("\n".join(observe.lines(observed)))
     print(
         f"hostile: honest caller p50 {flood.honest_p50_ms:.2f} ms, p99 {flood.honest_p99_ms:.2f}"
         f" ms, {flood.honest_failures} failed; flood {flood.hostile_requests_per_s:,.0f} req/s,"

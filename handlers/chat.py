@@ -20,7 +20,7 @@ from app.chat import topics
 from app.chat.errors import NameTaken, NotMember, RoomFull, SendingTooFast
 from app.chat.models import ChatEvent, Expired, Member, MemberName, RoomName
 from app.chat.store import ChatStore
-from app.events.models import Event, Position
+from app.events.models import Event, Since
 from app.events.store import EventStore
 from app.rpc.context import CallContext
 from app.rpc.namespace import Method, Namespace
@@ -132,10 +132,7 @@ async def subscribe(
     events: EventStore,
     ctx: CallContext,
     room: RoomName,
-    since: Annotated[
-        Position | None,
-        Field(description="Resume after this position: what was missed comes first."),
-    ] = None,
+    since: Since = None,
 ) -> Subscribed:
     """Hear everything said in ``room``, and every join and leave, as it happens.
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.events.models import Position
+from app.events.models import Since
 from app.events.store import EventStore
 from app.game import topics
 from app.game.errors import (
@@ -130,13 +130,7 @@ async def new_round(game: GameStore, events: EventStore) -> RoundState:
 async def subscribe(
     events: EventStore,
     ctx: CallContext,
-    since: Annotated[
-        Position | None,
-        Field(
-            description="Resume after this position (an earlier subscription's epoch and "
-            "the offset of the last notification it got)."
-        ),
-    ] = None,
+    since: Since = None,
 ) -> Subscribed:
     """Be told of the game as it is played: moves, the top 10 as it changes, and phases.
 

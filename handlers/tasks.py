@@ -23,7 +23,7 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue
 
-from app.events.models import Position
+from app.events.models import Since
 from app.events.store import EventStore
 from app.rpc.context import CallContext
 from app.rpc.errors import InvalidParams
@@ -334,13 +334,7 @@ async def subscribe(
     task_id: Annotated[
         TaskId | None, Field(description="Follow this task alone; unset: all of your tasks.")
     ] = None,
-    since: Annotated[
-        Position | None,
-        Field(
-            description="Resume after this position (an earlier subscription's epoch and "
-            "the offset of the last notification it got)."
-        ),
-    ] = None,
+    since: Since = None,
 ) -> Subscribed:
     """Be told of your tasks' changes as they happen, instead of asking again.
 

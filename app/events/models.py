@@ -8,6 +8,7 @@ restart), so that a position from before can be told apart from one that still h
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -36,3 +37,13 @@ class Replay:
     position: Position
     recovered: bool
     """Every event after the asked-for position is in ``events``: nothing was missed."""
+
+
+Since = Annotated[
+    Position | None,
+    Field(
+        description="Resume after this position (the epoch an earlier subscription answered, "
+        "and the offset of the last notification it got): what was missed comes first."
+    ),
+]
+"""The ``since`` param of every ``<ns>.subscribe`` whose topic keeps history."""
