@@ -9,6 +9,6 @@ store.py        ChatStore: the Protocol handlers call, each operation atomic
 memory.py       MemoryChatStore: the in-process backend, built from a StoreContext
 redis.py        RedisChatStore: rooms in Redis, each operation one script (lua/)
 presence.py     one room: its seats, the names they hold, and when each one expires (sync)
-names.py        what a room or member name may be, and the form names are compared in
+names.py        what a room name may be (member names are app.names display names)
 rate.py         each member's send rate: a GCRA of 5 messages at once, then 1 a second
 """

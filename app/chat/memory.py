@@ -13,8 +13,9 @@ import heapq
 
 from app.chat.errors import NotMember
 from app.chat.models import Expired, Joined, Member, Roster
-from app.chat.names import check_name, check_room
+from app.chat.names import check_room
 from app.chat.presence import Room, by_name, by_room_and_name, rooms_exhausted
+from app.names import check_name
 from app.stores import Backend, StoreContext
 
 

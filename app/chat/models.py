@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from app.chat.names import NAME_MAX, ROOM_PATTERN, check_name
+from app.chat.names import ROOM_PATTERN
+from app.names import NAME_MAX, check_name
 
 RoomName = Annotated[
     str,

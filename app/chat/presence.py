@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from app.chat import rate
 from app.chat.errors import NameTaken, NotMember, RoomFull
 from app.chat.models import Expired, Joined, Member
-from app.chat.names import name_key
+from app.names import name_key
 from app.rpc.errors import Overloaded
 
 

@@ -18,8 +18,9 @@ import orjson
 from app.chat import rate
 from app.chat.errors import NameTaken, NotMember, RoomFull
 from app.chat.models import Expired, Joined, Member, Roster
-from app.chat.names import check_name, check_room, name_key
+from app.chat.names import check_room
 from app.chat.presence import by_name, by_room_and_name, rooms_exhausted
+from app.names import check_name, name_key
 from app.redis_link import Arg, ErrorFactory
 from app.stores import Backend, StoreContext
 

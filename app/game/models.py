@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from app.game.players import NAME_MAX, check_name
+from app.names import NAME_MAX, check_name
 
 PlayerName = Annotated[
     str,

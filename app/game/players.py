@@ -5,40 +5,20 @@ SHA-256 digest, compared in constant time, so a dump of the state reveals no tok
 unknown player and a wrong token take the same path and raise the same error, so a caller
 learns nothing about which ids exist.
 
-Names are 1 to 32 printable characters with no space at either end. They are unique within a
-round ignoring case and Unicode compatibility forms: "Ada", "ADA" and "Ａｄａ" (full-width) are
-the same name, so nobody can pass as another player with a look-alike.
+Players' names are display names (``app.names``), unique within a round.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from dataclasses import dataclass
 
 from app.game.errors import BadCredentials
 
-NAME_MAX = 32
 TOKEN_BYTES = 32
 """256 bits: far beyond guessing, and twice the 128 the issue asks for."""
 ID_BYTES = 12
-
-
-def check_name(name: str) -> str:
-    """Return ``name`` if it is a valid player name; raise ValueError saying why not."""
-    if not 1 <= len(name) <= NAME_MAX:
-        raise ValueError(f"a name has 1 to {NAME_MAX} characters")
-    if not name.isprintable():
-        raise ValueError("a name has only printable characters")
-    if name != name.strip():
-        raise ValueError("a name does not start or end with a space")
-    return name
-
-
-def name_key(name: str) -> str:
-    """The form two names are compared in: NFKC-normalised and case-folded."""
-    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def new_player_id() -> str:

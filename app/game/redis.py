@@ -37,10 +37,11 @@ from app.game.models import (
     Standing,
     Winner,
 )
-from app.game.players import check_name, digest, name_key, new_player_id, new_token
+from app.game.players import digest, new_player_id, new_token
 from app.game.redis_refusals import join_refusals, move_refusals, status_refusals
 from app.game.round import AVATARS, Rules
 from app.game.rules import level, roll
+from app.names import check_name, name_key
 from app.redis_link import ErrorFactory
 from app.rpc.access import Principal
 from app.stores import Backend, Sample, StoreContext

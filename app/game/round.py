@@ -33,9 +33,10 @@ from app.game.models import (
     Standing,
     Winner,
 )
-from app.game.players import Player, authenticate, check_name, digest, name_key, new_player_id
+from app.game.players import Player, authenticate, digest, new_player_id
 from app.game.players import new_token as new_player_token
 from app.game.rules import level, roll
+from app.names import check_name, name_key
 from app.rpc.errors import QuotaExceeded
 from app.settings import Settings
 

@@ -22,9 +22,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from app.chat.errors import NameTaken, NotMember, RoomFull, SendingTooFast
 from app.chat.models import Expired, Joined, Member
-from app.chat.names import name_key
 from app.chat.store import ChatStore
 from app.clock import ManualClock
+from app.names import name_key
 from app.rpc.errors import Overloaded
 from app.stores import Backend, StoreContext
 from tests.helpers.backends import opened

@@ -32,8 +32,8 @@ from hypothesis.stateful import (
 from app.clock import ManualClock
 from app.game.errors import BadCredentials, CoolingDown, NameTaken, RoundFull, WrongPhase
 from app.game.models import Action, MoveResult, Phase
-from app.game.players import name_key
 from app.game.store import GameStore
+from app.names import name_key
 from app.rpc.access import ANONYMOUS
 from app.settings import Settings
 from app.stores import Backend, StoreContext

@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from app.game.messages import medal, move_message, welcome
 from app.game.models import Action, Phase
-from app.game.players import check_name
 from app.game.round import Round, Rules
+from app.names import check_name
 from app.settings import load
 
 RULES = Rules(
