@@ -7,7 +7,7 @@ memory.py       MemoryGameStore: the in-process backend, built from a StoreConte
 redis.py        RedisGameStore: the round in Redis, each operation one script (lua/)
 redis_refusals.py  the scripts' refusals, as the domain errors memory raises
 round.py        one round: its phases, players and every rule that changes them (sync)
-players.py      player ids, secret tokens and their digests, names and how they compare
+players.py      player ids, secret tokens and their digests (names: app/names.py)
 rules.py        the points each action rolls, and the levels scores buy
 leaderboard.py  the O(log n) ranking, ties to whoever reached the score first
 messages.py     display texts and medals, derived from the numbers
