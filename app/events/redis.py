@@ -4,7 +4,7 @@ A topic is three keys under a hash tag of its own: its epoch, its last offset (`
 Stream of its kept events with ids ``<offset>-0``. A publish is one script (``lua/publish.lua``):
 it appends, trims the Stream to ``events_history`` exactly, renews the keys' TTL, and
 PUBLISHes the event on the deployment's one channel. Each store reads that channel on one
-pub/sub connection (``redis_feed.py``), so its listeners get every replica's events in offset
+pub/sub connection (``app.redis_channel``), so its listeners get every replica's events in offset
 order, its own included; ``publish`` returns once this store's listeners have the event.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -23,10 +24,12 @@ from pydantic import JsonValue
 from app.events.history import kept_after
 from app.events.listeners import Listeners
 from app.events.models import Event, Position, Replay
-from app.events.redis_feed import Feed
 from app.events.store import Listener
+from app.redis_channel import Channel
 from app.redis_link import Arg
 from app.stores import Backend, StoreContext
+
+log = logging.getLogger("app.events")
 
 IDLE_TTL_S = 86_400
 """A topic's keys go this long after its last publish (an epoch made by a replay, after it)."""
@@ -45,7 +48,9 @@ class RedisEventStore(Backend):
         self._publish = self._link.script_file(__package__ or "app.events", "publish")
         self._replay = self._link.script_file(__package__ or "app.events", "replay")
         self._channel = f"{self._link.prefix}:events"
-        self._feed = Feed(self._link, self._channel, self._heard, self._lost)
+        self._feed = Channel(
+            self._link, self._channel, self._heard, what="events", log=log, lost=self._lost
+        )
         self._listeners = Listeners()
         # A publish waits for its own event to come back over the feed: its tag says which.
         self._origin = secrets.token_hex(4).encode()

@@ -27,6 +27,5 @@ redis.py          RedisTaskStore: the same queue in Redis, each operation one sc
 redis_scripts.py  loading the scripts, and each call's arguments
 redis_codec.py    the scripts' answers as wire models, their refusals as domain errors
 redis_waits.py    long-polls (claim, get) woken across replicas
-redis_pubsub.py   the one pub/sub connection those wake-ups come on
 redis_timers.py   firing deadlines on time when no call comes
 """

@@ -6,7 +6,7 @@ Lua, one Redis Functions library), which first fires the deadlines that have pas
 memory's ``sweep`` does. What depends on the arguments alone is decided here first: ids,
 tokens' digests, fingerprints, the JSON kept, a payload too large or a run time too late.
 Long-polls are ``app.tasks.redis_waits``'s, woken across replicas by
-``app.tasks.redis_pubsub``; time-based transitions are also fired on time by
+``app.redis_channel``; time-based transitions are also fired on time by
 ``app.tasks.redis_timers``. Keys, all under ``{<prefix>:tasks}:``:
 
     task:<id>          hash: the task's fields (records.Task), JSON kept as sent
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 from collections.abc import Collection, Sequence
 from typing import Any, Literal
@@ -38,6 +39,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import JsonValue
 
+from app.redis_channel import Channel
 from app.rpc.access import Principal
 from app.rpc.errors import DomainError
 from app.stores import Backend, Sample, StoreContext
@@ -60,7 +62,6 @@ from app.tasks.models import (
     WorkerView,
 )
 from app.tasks.records import encode
-from app.tasks.redis_pubsub import Listener
 from app.tasks.redis_scripts import Arg, Scripts, new_seed
 from app.tasks.redis_timers import TimerLoop
 from app.tasks.redis_waits import Leased, Served, Waits
@@ -90,6 +91,9 @@ def _served(raw: Sequence[Any]) -> list[Served]:
     return [(status == b"gone", _leased(leased)) for status, leased in raw]
 
 
+log = logging.getLogger("app.tasks")
+
+
 class RedisTaskStore(Backend):
     """The task store in Redis: replicas on one Redis (and prefix) share its tasks."""
 
@@ -102,9 +106,22 @@ class RedisTaskStore(Backend):
         self._scripts = Scripts(link, self._limits, origin=secrets.token_hex(8))
         self._timers = TimerLoop(self._clock, self._sweep)
         self._waits = Waits(self._serve, self._timers.sooner)
-        self._listener = Listener(
-            link, self._scripts.channel, self._scripts.origin, self._waits.heard
+        self._origin = self._scripts.origin.encode()
+        # A lost channel may have missed wake-ups: the found one wakes every claim ("r").
+        self._listener = Channel(
+            link,
+            self._scripts.channel,
+            self._woken,
+            what="task wake-ups",
+            log=log,
+            found=lambda: self._waits.heard([b"r"]),
         )
+
+    def _woken(self, message: bytes) -> None:
+        """``<origin> <wake-up> ...`` from a replica's script: ours were reacted to already."""
+        origin, _, wakeups = message.partition(b" ")
+        if origin != self._origin:
+            self._waits.heard(wakeups.split())
 
     # ---- lifecycle -------------------------------------------------------------------
 

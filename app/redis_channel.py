@@ -1,7 +1,9 @@
-"""The Redis event store's one pub/sub connection: every replica's events, as published.
+"""One Redis pub/sub channel, heard from ``open`` to ``close``, through outages.
 
-If the connection drops, it subscribes again once Redis answers. What was published in
-between is not heard: a subscriber sees the offsets jump (or the epoch change) and replays.
+A store that hears other replicas over pub/sub (the task store's wake-ups, the event
+store's events) keeps one connection subscribed. If it drops, it subscribes again once
+Redis answers: what was published meanwhile is not heard, so the owner is told when the
+channel is lost and when it is found again, and recovers in its own way.
 """
 
 from __future__ import annotations
@@ -17,23 +19,38 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.redis_link import Link
 
-log = logging.getLogger("app.events")
-
 RECONNECT_S = 1.0
 _LOST = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-class Feed:
-    """Subscribed to ``channel`` from ``open`` to ``close``: each message goes to ``heard``,
-    and ``lost`` is called when the connection drops."""
+def _nothing() -> None:
+    return
+
+
+class Channel:
+    """Each message on ``name`` goes to ``heard``; ``lost`` is told once per outage, and
+    ``found`` once the channel is subscribed again."""
 
     def __init__(
-        self, link: Link, channel: str, heard: Callable[[bytes], None], lost: Callable[[], None]
+        self,
+        link: Link,
+        name: str,
+        heard: Callable[[bytes], None],
+        *,
+        what: str,
+        log: logging.Logger,
+        lost: Callable[[], None] = _nothing,
+        found: Callable[[], None] = _nothing,
     ) -> None:
         self._link = link
-        self._channel = channel
+        self._name = name
         self._heard = heard
+        self._what = what
+        """What the channel carries, for the log ("task wake-ups")."""
+        self._log = log
+        """The owner's logger: an outage is logged as the owner's."""
         self._lost = lost
+        self._found = found
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -42,9 +59,9 @@ class Feed:
 
     async def open(self) -> None:
         self._pubsub = self._link.client.pubsub()
-        await self._pubsub.subscribe(self._channel)
+        await self._pubsub.subscribe(self._name)
         self.subscribed = True
-        self._task = asyncio.create_task(self._read(self._pubsub), name="events-feed")
+        self._task = asyncio.create_task(self._read(self._pubsub), name=self._what)
 
     async def close(self) -> None:
         # The flag as well as the cancel: a cancel that races redis-py's own timeout may
@@ -63,9 +80,10 @@ class Feed:
         while True:
             try:
                 if not self.subscribed:
-                    await pubsub.subscribe(self._channel)  # connects again, as it can
+                    await pubsub.subscribe(self._name)  # connects again, as it can
                     self.subscribed = True
-                    log.info("events: subscribed again; what was published meanwhile is missed")
+                    self._log.info("%s: subscribed again", self._what)
+                    self._found()
                 async for message in pubsub.listen():
                     if message["type"] == "message":
                         self._heard(message["data"])
@@ -73,7 +91,7 @@ class Feed:
                 if self._closing:
                     return  # the cancel of ``close``, come out as a timeout: not an outage
                 if self.subscribed:  # once per outage, not once per attempt
-                    log.warning("events: lost the pub/sub connection: %s", error)
+                    self._log.warning("%s: lost the pub/sub connection: %s", self._what, error)
                     self.subscribed = False
                     self._lost()
                 await asyncio.sleep(RECONNECT_S)
