@@ -25,6 +25,11 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+def _status(value: Any) -> Any:
+    # Literal[200, 204] takes no strings; an environment variable is always one.
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
 StrList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
 LogLevel = Literal["debug", "info", "warning", "error"]
 
@@ -78,6 +83,11 @@ class Settings:
         1024 * 1024, "Largest request body, in bytes; larger ones get HTTP 413."
     )
     max_batch: Annotated[int, Field(ge=1)] = setting(100, "Most requests in one batch.")
+    notification_status: Annotated[Literal[200, 204], BeforeValidator(_status)] = setting(
+        204,
+        "HTTP status of a reply with no body (notifications only): 200 for clients that "
+        "cannot take 204, such as jsonrpclib-pelix.",
+    )
     max_depth: Annotated[int, Field(ge=2, le=1000)] = setting(
         32, "Deepest nesting of a call's params, counting the request object as 1."
     )
@@ -152,6 +162,11 @@ class Settings:
     )
 
     # Extension
+    demo: bool = setting(
+        False,
+        "Seed the carts, orders, players, tasks and workers that OpenRPC's examples name, so "
+        "every example runs as written. For trying the API; not for production.",
+    )
     plugins: StrList = setting(
         (), "Extra namespaces to serve, as comma-separated module:attribute references."
     )

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
-from app.rpc.namespace import Example, Method
+from app.rpc.namespace import Example
 from app.rpc.registry import Entry, Registry
 
 OPENRPC_VERSION = "1.3.2"
@@ -81,17 +80,6 @@ def build(registry: Registry, version: str) -> dict[str, Any]:
             "x-securitySchemes": {SECURITY_SCHEME: BEARER_SCHEME},
         },
     }
-
-
-def discover(document: dict[str, Any]) -> Method:
-    """The built-in ``rpc.discover`` method, answering with the pre-serialized document."""
-    payload = orjson.Fragment(orjson.dumps(document))
-
-    async def discover() -> dict[str, Any]:
-        """Return this server's OpenRPC document."""
-        return payload  # type: ignore[return-value]
-
-    return Method(discover, idempotent=True)
 
 
 def _method(entry: Entry, params: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from aiohttp import web
 
 from app import __version__
@@ -21,6 +20,7 @@ from app.observe.server import ServerMetrics
 from app.plugins import Plugin, load_plugins
 from app.rpc import openrpc
 from app.rpc.access import Principal
+from app.rpc.discovery import Discovery
 from app.rpc.dispatch import CallRecord, CallRecorder, Limits
 from app.rpc.registry import Registry
 from app.rpc.session import SessionLimits
@@ -69,6 +69,11 @@ def build_api(
     settings: Settings, plugins: Sequence[Plugin] | None = None
 ) -> tuple[Registry, dict[str, Any]]:
     """Every method the server offers (namespaces, plugins, ``rpc.discover``) and its OpenRPC."""
+    registry, discovery = _api(settings, plugins)
+    return registry, discovery.document
+
+
+def _api(settings: Settings, plugins: Sequence[Plugin] | None) -> tuple[Registry, Discovery]:
     if plugins is None:
         plugins = served_plugins(settings)
     if ENGINE not in plugins:
@@ -79,9 +84,9 @@ def build_api(
         injectable=stores,
         refused={Settings: _NOT_INJECTED},
     )
-    document = openrpc.build(registry, __version__)
-    registry.add_builtin(openrpc.discover(document))
-    return registry, document
+    discovery = Discovery(openrpc.build(registry, __version__))
+    registry.add_builtin(discovery.method())
+    return registry, discovery
 
 
 def create_app(
@@ -99,7 +104,7 @@ def create_app(
     if plugins is None:
         plugins = served_plugins(settings)
     plugins = [ENGINE, *plugins]
-    registry, document = build_api(settings, plugins)
+    registry, discovery = _api(settings, plugins)
     stores = Stores(plugins, StoreContext.from_settings(settings, clock or SystemClock()))
     cors = CorsPolicy.from_origins(settings.cors_origins)
     if tracer is None:
@@ -129,11 +134,10 @@ def create_app(
         tracer=tracer,
         log_params=settings.log_params and call_log is not None,
     )
-    openrpc_json = orjson.dumps(document)
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[REGISTRY] = registry
-    app[OPENRPC_JSON] = openrpc_json
+    app[OPENRPC_JSON] = discovery.default
     app[STORES] = stores
     app[DISPATCHER] = dispatcher
     app.cleanup_ctx.append(_stores_lifecycle)
@@ -178,7 +182,7 @@ def create_app(
             credentials,
             stores,
             cors,
-            openrpc_json,
+            discovery,
             admission,
             websocket,
             event_streams,

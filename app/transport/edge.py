@@ -145,7 +145,8 @@ class Edge:
         if self._cors is not None:
             origin = request.headers.get(hdrs.ORIGIN)
             if origin is not None:
-                headers[hdrs.VARY] = "Origin"
+                vary = headers.get(hdrs.VARY)  # a route's own Vary (GET /openrpc.json) stays
+                headers[hdrs.VARY] = f"{vary}, Origin" if vary else "Origin"
                 if self._cors.allows(origin):
                     headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
                     headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = "X-Request-ID"

@@ -13,6 +13,7 @@ from typing import Protocol
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
+from app.rpc.discovery import Discovery
 from app.rpc.dispatch import Dispatcher
 from app.rpc.meter import Throttled
 from app.transport.admission import Admission
@@ -61,7 +62,7 @@ def routes(
     credentials: Credentials,
     readiness: Readiness,
     cors: CorsPolicy,
-    openrpc_json: bytes,
+    discovery: Discovery,
     admission: Admission,
     websocket: Handler,
     event_streams: EventStreams,
@@ -151,7 +152,12 @@ def routes(
         return web.json_response({"status": status}, status=503)
 
     async def openrpc(request: web.Request) -> web.Response:
-        return web.Response(body=openrpc_json, content_type="application/json")
+        # The document names the address asked; a shared cache must keep one per scheme.
+        return web.Response(
+            body=discovery.served(request.headers),
+            content_type="application/json",
+            headers={hdrs.VARY: "X-Forwarded-Proto"},
+        )
 
     async def console(request: web.Request) -> web.FileResponse:
         """The browser console: a static page that calls POST /rpc with fetch."""
