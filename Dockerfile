@@ -17,7 +17,7 @@ RUN pip --python /opt/venv/bin/python install --no-cache-dir --require-hashes \
         -r /tmp/requirements.lock
 
 # Then the project as a wheel, without dependencies (all of them are locked above).
-COPY pyproject.toml README.md /src/
+COPY pyproject.toml README.md LICENSE /src/
 COPY app /src/app
 COPY handlers /src/handlers
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /tmp/wheels /src \
