@@ -5,15 +5,25 @@
 import { buildFields, fillExample, paramsText } from "./form.js";
 import { pretty, render } from "./json.js";
 import { ChatView, EventsPanel } from "./live.js";
+import { plainText, renderInline, renderMarkdown } from "./markdown.js";
 import { RpcSocket } from "./socket.js";
 import { StatusView } from "./status.js";
 
 const ENDPOINT = "/rpc";
 const HISTORY_KEY = "rpc-hub.history";
 const HISTORY_LIMIT = 50;
+// What the empty state's "Try an example" offers first, when the server has it.
+const FIRST_METHODS = ["weather.current", "calc.add"];
 
 const $ = (id) => document.getElementById(id);
-const state = { document: null, methods: new Map(), current: null, nextId: 1, history: [] };
+const state = {
+  document: null,
+  methods: new Map(),
+  listed: [],
+  current: null,
+  nextId: 1,
+  history: [],
+};
 const socket = new RpcSocket(
   () => $("token").value.trim(),
   (reason) => {
@@ -161,7 +171,10 @@ function select(name) {
   const method = state.methods.get(name);
   state.current = method;
   for (const item of $("methods").querySelectorAll("button")) {
-    item.classList.toggle("selected", item.dataset.method === name);
+    const selected = item.dataset.method === name;
+    item.classList.toggle("selected", selected);
+    if (selected) item.setAttribute("aria-current", "true");
+    else item.removeAttribute("aria-current");
   }
   $("method-empty").hidden = true;
   $("method-body").hidden = false;
@@ -171,8 +184,8 @@ function select(name) {
   if (method["x-idempotent"]) badges.append(badge("idempotent", "good"));
   if (method.deprecated) badges.append(badge("deprecated", "warn"));
   if (method["x-sensitive"]) badges.append(badge("sensitive: not saved in history", "warn"));
-  $("method-summary").textContent = method.summary || "";
-  $("method-description").textContent = method.description || "";
+  renderInline($("method-summary"), method.summary);
+  renderMarkdown($("method-description"), method.description);
   buildFields($("fields"), method, state.document.components || {});
   const errors = $("method-errors");
   errors.replaceChildren();
@@ -188,24 +201,159 @@ function select(name) {
   if ((method.examples || []).length) fillExample($("fields"), method.examples[0]);
 }
 
+/** The methods' list, grouped by namespace in the document's order, each with its summary. */
 function renderMethods() {
-  const filter = $("filter").value.trim().toLowerCase();
-  const list = $("methods");
-  list.replaceChildren();
+  const groups = new Map();
   for (const method of state.methods.values()) {
-    if (filter && !method.name.toLowerCase().includes(filter)) continue;
-    const item = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.dataset.method = method.name;
-    button.title = method.summary || "";
-    button.textContent = method.name;
-    if (method.deprecated) button.classList.add("deprecated");
-    if (state.current && state.current.name === method.name) button.classList.add("selected");
-    button.addEventListener("click", () => select(method.name));
-    item.append(button);
-    list.append(item);
+    const namespace = method.name.includes(".") ? method.name.split(".")[0] : method.name;
+    if (!groups.has(namespace)) groups.set(namespace, []);
+    groups.get(namespace).push(method);
   }
+  const container = $("methods");
+  container.replaceChildren();
+  state.listed = [];
+  for (const [namespace, methods] of groups) {
+    const group = document.createElement("div");
+    group.className = "namespace";
+    group.dataset.namespace = namespace;
+    const heading = document.createElement("h3");
+    heading.id = `namespace-${namespace}`;
+    const count = document.createElement("span");
+    count.className = "dim";
+    count.textContent = String(methods.length);
+    heading.append(namespace, " ", count);
+    const list = document.createElement("ul");
+    list.setAttribute("aria-labelledby", heading.id);
+    for (const method of methods) {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.method = method.name;
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = method.name;
+      const summary = document.createElement("span");
+      summary.className = "summary";
+      renderInline(summary, method.summary, false); // no links inside a button
+      button.append(name, summary);
+      if (method.deprecated) button.classList.add("deprecated");
+      button.addEventListener("click", () => select(method.name));
+      item.append(button);
+      list.append(item);
+      const words = `${method.name} ${plainText(method.summary)}`.toLowerCase();
+      state.listed.push({ item, group, words });
+    }
+    group.append(heading, list);
+    container.append(group);
+  }
+  applyFilter();
+}
+
+/** Show only the methods whose name or summary holds every word typed in the filter. */
+function applyFilter() {
+  const typed = $("filter").value.trim();
+  const words = typed.toLowerCase().split(/\s+/).filter(Boolean);
+  let shown = 0;
+  const groupsShown = new Set();
+  for (const { item, group, words: text } of state.listed) {
+    const match = words.every((word) => text.includes(word));
+    item.hidden = !match;
+    if (match) {
+      shown += 1;
+      groupsShown.add(group);
+    }
+  }
+  for (const group of $("methods").children) group.hidden = !groupsShown.has(group);
+  const total = state.listed.length;
+  const counted = words.length ? `${shown} of ${total} methods` : `${total} methods`;
+  $("methods-count").textContent = counted;
+  const none = $("methods-none");
+  none.hidden = shown > 0 || total === 0;
+  none.textContent = `No method matches “${typed}”. Esc clears the filter.`;
+}
+
+/** The method buttons the filter leaves showing, in order. */
+function visibleButtons() {
+  return [...$("methods").querySelectorAll("li:not([hidden]) > button")].filter(
+    (button) => !button.closest(".namespace").hidden,
+  );
+}
+
+/** Choose `name` and put the cursor where the next step is: its first field, else Call. */
+function open(name) {
+  select(name);
+  const first = $("fields").querySelector("[data-kind]");
+  (first || $("call")).focus();
+}
+
+/** A good first method with an example (weather.current or calc.add), or null. */
+function starter() {
+  for (const name of FIRST_METHODS) {
+    const method = state.methods.get(name);
+    if (method && (method.examples || []).length) return method;
+  }
+  const ordinary = (method) =>
+    (method.examples || []).length && !method.name.endsWith("subscribe") && !method["x-sensitive"];
+  return [...state.methods.values()].find(ordinary) || null;
+}
+
+function renderEmptyState() {
+  const method = starter();
+  $("try-example").hidden = method === null;
+  const note = $("try-example-note");
+  note.replaceChildren();
+  if (method === null) return;
+  const code = document.createElement("code");
+  code.textContent = method.name;
+  const example = method.examples[0].name;
+  note.append("Fills ", code, ` with its example “${example}”; then press Call.`);
+}
+
+/** Choose the method the address names (#calc.add), as a doc's link may. */
+function followHash() {
+  let name;
+  try {
+    name = decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return;
+  }
+  if (state.methods.has(name)) select(name);
+}
+
+function keyboard() {
+  const filter = $("filter");
+  filter.addEventListener("keydown", (event) => {
+    const buttons = visibleButtons();
+    if (event.key === "ArrowDown" && buttons.length) {
+      event.preventDefault();
+      buttons[0].focus();
+    } else if (event.key === "Enter" && buttons.length) {
+      event.preventDefault();
+      open(buttons[0].dataset.method);
+    } else if (event.key === "Escape" && filter.value !== "") {
+      event.preventDefault();
+      filter.value = "";
+      applyFilter();
+    }
+  });
+  $("methods").addEventListener("keydown", (event) => {
+    const buttons = visibleButtons();
+    const at = buttons.indexOf(document.activeElement);
+    if (at === -1) return;
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    if (to < 0) filter.focus();
+    else buttons[Math.min(to, buttons.length - 1)].focus();
+  });
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest?.("input, textarea, select, [contenteditable]");
+    if (event.key !== "/" || typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if ($("console-view").hidden) return;
+    event.preventDefault();
+    filter.focus();
+    filter.select();
+  });
 }
 
 async function discover() {
@@ -217,10 +365,21 @@ async function discover() {
   const info = parsed.result.info;
   $("server").textContent = `${info.title} ${info.version} · ${state.methods.size} methods`;
   renderMethods();
+  renderEmptyState();
+  followHash();
 }
 
 function wire() {
-  $("filter").addEventListener("input", renderMethods);
+  $("filter").addEventListener("input", applyFilter);
+  keyboard();
+  window.addEventListener("hashchange", followHash);
+  $("try-example").addEventListener("click", () => {
+    const method = starter();
+    if (method) {
+      select(method.name);
+      $("call").focus();
+    }
+  });
   $("form").addEventListener("submit", (event) => {
     event.preventDefault();
     $("form-problem").textContent = "";

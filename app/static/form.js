@@ -2,6 +2,9 @@
 // params it makes. Values are assembled as JSON text so numbers go out exactly as typed.
 
 import { NUMBER } from "./json.js";
+import { renderMarkdown } from "./markdown.js";
+
+const SCALARS = new Set(["string", "integer", "number"]);
 
 /** `schema` with $refs into the document's components followed; keywords beside a $ref
  * (a param's default or description) win over the referenced schema's. */
@@ -15,7 +18,28 @@ export function resolve(schema, components, seen = new Set()) {
   return schema || {};
 }
 
-/** How a schema is edited: {kind, options?, nullable, schema}. */
+/** The literal values a schema allows (its enum or const), or null. */
+function literals(s) {
+  if (Array.isArray(s.enum)) return s.enum;
+  return "const" in s ? [s.const] : null;
+}
+
+/** Whether every alternative is a string or a number (a type, or literals of them), with at
+ * least one string and one number: such a union is typed as text and sent as what it reads. */
+function textOrNumber(alternatives) {
+  const types = alternatives.flatMap((a) => {
+    const values = literals(a);
+    if (values) return values.map((v) => (typeof v === "number" ? "number" : typeof v));
+    return [SCALARS.has(a.type) ? a.type : "other"];
+  });
+  return (
+    types.every((t) => SCALARS.has(t)) &&
+    types.includes("string") &&
+    types.some((t) => t !== "string")
+  );
+}
+
+/** How a schema is edited: {kind, options?, nullable, schema, alternatives?}. */
 export function describe(schema, components) {
   let s = resolve(schema, components);
   let nullable = false;
@@ -25,9 +49,17 @@ export function describe(schema, components) {
     const rest = resolved.filter((a) => a.type !== "null");
     nullable = rest.length < resolved.length;
     if (rest.length === 1) s = rest[0];
-    else if (rest.every((a) => a.type === "integer" || a.type === "number")) s = { ...s, type: "number" };
-    else if (rest.every((a) => "const" in a)) s = { ...s, enum: rest.map((a) => a.const) };
-    else return { kind: "json", nullable, schema: s };
+    else if (rest.every((a) => a.type === "integer" || a.type === "number")) {
+      s = { ...s, type: rest.some((a) => a.type === "number") ? "number" : "integer" };
+    } else if (rest.every((a) => "const" in a)) s = { ...s, enum: rest.map((a) => a.const) };
+    else if (textOrNumber(rest)) {
+      // Only an integer alternative (as for an id) leaves "3.5" to be the string "3.5".
+      const fraction = (a) =>
+        a.type === "number" ||
+        (literals(a) || []).some((v) => typeof v === "number" && !Number.isInteger(v));
+      const integer = !rest.some(fraction);
+      return { kind: "text", integer, nullable, schema: s, alternatives: rest };
+    } else return { kind: "json", nullable, schema: s };
   }
   if (Array.isArray(s.enum)) return { kind: "enum", options: s.enum, nullable, schema: s };
   if ("const" in s) return { kind: "enum", options: [s.const], nullable, schema: s };
@@ -50,16 +82,38 @@ function element(tag, attributes = {}, ...children) {
 function control(param, how) {
   const s = how.schema;
   const id = `param-${param.name}`;
-  const common = { id, name: param.name, "data-kind": how.kind, required: param.required };
+  const common = {
+    id,
+    name: param.name,
+    "data-kind": how.kind,
+    "data-nullable": how.nullable ? "true" : undefined,
+    required: param.required,
+  };
   if (how.kind === "enum") {
     const select = element("select", common);
     if (!param.required || how.nullable) select.append(element("option", { value: "" }, "(not set)"));
+    const chosen = "default" in s ? JSON.stringify(s.default) : undefined;
     for (const option of how.options) {
       const text = JSON.stringify(option);
-      select.append(element("option", { value: text }, typeof option === "string" ? option : text));
+      const shown = typeof option === "string" ? option : text;
+      // The default is the option's initial state too, so filling an example can reset to it.
+      select.append(element("option", { value: text, selected: text === chosen }, shown));
     }
-    if ("default" in s) select.value = JSON.stringify(s.default);
     return select;
+  }
+  if (how.kind === "text") {
+    const words = how.alternatives.map((a) => {
+      const values = literals(a);
+      if (values) return values.map((v) => JSON.stringify(v)).join(" or ");
+      return a.type === "string" ? "text" : a.type;
+    });
+    return element("input", {
+      ...common,
+      type: "text",
+      "data-integer": how.integer ? "true" : undefined,
+      placeholder: "default" in s ? `default: ${JSON.stringify(s.default)}` : words.join(" or "),
+      title: 'Sent as a number when it reads as one; put digits in "quotes" to send them as text.',
+    });
   }
   if (how.kind === "integer" || how.kind === "number") {
     return element("input", {
@@ -105,6 +159,20 @@ function bounds(s) {
   return words.length ? `, ${words.join(", ")}` : "";
 }
 
+/** The type a field's label shows, with its bounds: "integer, 1 to 5", "string | integer". */
+function typeText(how) {
+  if (how.kind === "enum") return how.options.map((o) => JSON.stringify(o)).join(" | ");
+  if (how.kind === "text") {
+    return how.alternatives
+      .map((a) => {
+        const values = literals(a);
+        return values ? values.map((v) => JSON.stringify(v)).join(" | ") : a.type + bounds(a);
+      })
+      .join(" | ");
+  }
+  return how.kind + bounds(how.schema);
+}
+
 /** Fill `container` with one labelled control per param of `method`. */
 export function buildFields(container, method, components) {
   container.replaceChildren();
@@ -113,31 +181,70 @@ export function buildFields(container, method, components) {
   }
   for (const param of method.params) {
     const how = describe(param.schema, components);
-    const type = how.kind === "enum" ? how.options.map((o) => JSON.stringify(o)).join(" | ") : how.kind;
     const label = element(
       "label",
       { for: `param-${param.name}` },
       element("span", { class: "name" }, param.name),
       param.required ? element("span", { class: "required", title: "required" }, "*") : "",
-      element("span", { class: "type" }, type + (how.nullable ? " | null" : "") + bounds(how.schema)),
+      element("span", { class: "type" }, typeText(how) + (how.nullable ? " | null" : "")),
     );
     const row = element("div", { class: "field" }, label, control(param, how));
-    if (param.description) row.append(element("small", {}, param.description));
+    const description = param.description || how.schema.description;
+    if (description) {
+      const doc = element("div", { class: "doc param-doc" });
+      renderMarkdown(doc, description);
+      row.append(doc);
+    }
     container.append(row);
   }
 }
 
-/** Set the controls from an example pairing's params. */
+/** Whether `text` would be sent as a number by a "text" field. */
+function readsAsNumber(input, text) {
+  const trimmed = text.trim();
+  return NUMBER.test(trimmed) && !(input.dataset.integer && /[.eE]/.test(trimmed));
+}
+
+/** Whether a "text" field holding `text` would send something else than that string. */
+function readsAsJson(input, text) {
+  return readsAsNumber(input, text) || /^".*"$/s.test(text.trim());
+}
+
+/** Set the controls from an example pairing's params, every other control back to its start. */
 export function fillExample(container, example) {
+  for (const input of container.querySelectorAll("[data-kind]")) {
+    if (input.tagName === "SELECT") {
+      for (const option of input.options) option.selected = option.defaultSelected;
+    } else input.value = "";
+  }
   for (const { name, value } of example.params) {
     const input = container.querySelector(`[name="${CSS.escape(name)}"]`);
     if (!input) continue;
     const kind = input.dataset.kind;
-    if (kind === "enum") input.value = JSON.stringify(value);
+    // null is what a blank field sends (or the server's default, when it is optional).
+    if (value === null && kind !== "json") input.value = "";
+    else if (kind === "enum") input.value = JSON.stringify(value);
     else if (kind === "string" && typeof value === "string") input.value = value;
     else if ((kind === "integer" || kind === "number") && typeof value === "number") input.value = String(value);
-    else input.value = JSON.stringify(value);
+    else if (kind === "text" && typeof value === "string" && !readsAsJson(input, value)) {
+      input.value = value;
+    } else input.value = JSON.stringify(value);
   }
+}
+
+/** A "text" field's value as JSON: a number when it reads as one, a "quoted" string as that
+ * string, anything else as the text typed. */
+function textValue(input, raw) {
+  const trimmed = raw.trim();
+  if (readsAsNumber(input, trimmed)) return trimmed;
+  if (/^".*"$/s.test(trimmed)) {
+    try {
+      if (typeof JSON.parse(trimmed) === "string") return trimmed;
+    } catch {
+      /* not a JSON string after all: sent as typed, quotes included */
+    }
+  }
+  return JSON.stringify(raw);
 }
 
 /** The params as JSON text (by name, or by position when the method wants that), or throws
@@ -149,12 +256,14 @@ export function paramsText(container, method) {
     const raw = input.value;
     const kind = input.dataset.kind;
     if (raw.trim() === "" && !(kind === "string" && raw !== "")) {
-      if (param.required) throw new Error(`${param.name} is required`);
+      if (param.required && input.dataset.nullable) pieces.push([param.name, "null"]);
+      else if (param.required) throw new Error(`${param.name} is required`);
       continue;
     }
     let text;
     if (kind === "enum") text = raw;
     else if (kind === "string") text = JSON.stringify(raw);
+    else if (kind === "text") text = textValue(input, raw);
     else if (kind === "integer" || kind === "number") {
       text = raw.trim();
       if (!NUMBER.test(text)) throw new Error(`${param.name} must be a number`);

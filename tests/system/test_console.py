@@ -36,7 +36,7 @@ async def test_every_file_the_page_loads_is_served_from_here(client: Client) -> 
     scripts = "\n".join(path.read_text() for path in STATIC.glob("*.js"))
     local = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html))
     local |= {"/static/" + name for name in re.findall(r'from "\./([^"]+)"', scripts)}
-    assert len(local) == 7  # the stylesheet, the entry script and the modules it imports
+    assert len(local) == 8  # the stylesheet, the entry script and the modules it imports
     for path in local:
         response = await client.get(path)
         assert response.status == 200, path
@@ -108,7 +108,7 @@ async def test_console_calls_through_the_form_and_the_editor(
     async with browser(tmp_path / "profile") as context:
         watched = await open_console(context, origin + "/")
         page = watched.page
-        listed = await page.locator("#methods button").all_text_contents()
+        listed = await page.locator("#methods button .name").all_text_contents()
         assert listed[:3] == ["calc.add", "calc.subtract", "calc.multiply"]
         assert "probe.echo" in listed and "rpc.discover" not in listed
 
