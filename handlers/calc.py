@@ -1,6 +1,6 @@
 """calc.*: a small exact calculator, and the methods of the JSON-RPC 2.0 spec's examples.
 
-Integers stay integers (``divide`` too, when the division is exact). A result that JSON
+Integers stay integers (`divide` too, when the division is exact). A result that JSON
 cannot carry exactly, an integer beyond 64 bits or a non-finite float, is an error rather
 than a silently different number.
 """
@@ -45,7 +45,7 @@ async def subtract(
     minuend: Annotated[Number, Field(description="The number to subtract from.")],
     subtrahend: Annotated[Number, Field(description="The number to subtract.")],
 ) -> Number:
-    """Subtract ``subtrahend`` from ``minuend``, as in the spec's examples."""
+    """Subtract `subtrahend` from `minuend`, as in the spec's examples."""
     return _exact(minuend - subtrahend)
 
 
@@ -58,7 +58,7 @@ async def divide(
     dividend: Number,
     divisor: Annotated[Number, Field(description="Must not be zero.")],
 ) -> Number:
-    """Divide ``dividend`` by ``divisor``.
+    """Divide `dividend` by `divisor`.
 
     Two integers that divide exactly give an integer; anything else gives a float.
     """
@@ -70,17 +70,17 @@ async def divide(
 
 
 async def total(*numbers: Number) -> Number:
-    """Add any count of numbers given by position: ``[1, 2, 4]`` gives 7."""
+    """Add any count of numbers given by position: `[1, 2, 4]` gives 7."""
     return _exact(sum(numbers))
 
 
 async def get_data() -> list[Any]:
-    """Return the spec's sample data, ``["hello", 5]``."""
+    """Return the spec's sample data, `["hello", 5]`."""
     return ["hello", 5]
 
 
 async def notify_hello(n: int) -> int:
-    """The spec's notification example; called as a request, it echoes ``n``."""
+    """The spec's notification example; called as a request, it echoes `n`."""
     return n
 
 

@@ -1,6 +1,6 @@
 """cart.*: browse the catalog, fill a cart, pay for it, and read the order back.
 
-Money is exact: every price and total is a string with two decimals, such as ``"29.99"``.
+Money is exact: every price and total is a string with two decimals, such as `"29.99"`.
 A cart made with a key belongs to that key: any other caller is told "not found" for it
 and its order. An anonymous cart's unguessable id is its only credential. Checkout is all
 or nothing and idempotent by key, so a client may retry it safely.
@@ -54,7 +54,7 @@ async def list_products(
 ) -> ProductPage:
     """Search the catalog, a page at a time.
 
-    Products come in catalog order. Pass a page's ``next_cursor`` back to get the next page;
+    Products come in catalog order. Pass a page's `next_cursor` back to get the next page;
     it is null on the last one.
     """
     try:
@@ -69,11 +69,11 @@ async def get_product(carts: CartStore, product_id: ProductId) -> Product:
 
 
 async def create(carts: CartStore, ctx: CallContext) -> Cart:
-    """Start an empty cart; its ``cart_id`` is what every other cart method takes.
+    """Start an empty cart; its `cart_id` is what every other cart method takes.
 
     Made with a key, the cart is that key's alone; made anonymously, anyone with the id may
     use it. A caller holding its most carts (checked-out ones too, until they expire; all
-    anonymous callers count as one) gets -32006 with ``resource``, ``limit`` and ``held``;
+    anonymous callers count as one) gets -32006 with `resource`, `limit` and `held`;
     -32005 means the server holds its most carts in all.
     """
     return await carts.create_cart(ctx.principal)
@@ -165,7 +165,7 @@ async def restock(
     product_id: ProductId,
     quantity: Annotated[int, Field(ge=1, le=1_000_000, description="Units to add.")],
 ) -> Product:
-    """Add stock to a product (admin: send ``Authorization: Bearer <admin token>``)."""
+    """Add stock to a product (admin: send `Authorization: Bearer <admin token>`)."""
     try:
         return await carts.restock(product_id, quantity)
     except InvalidValue as exc:
@@ -173,7 +173,7 @@ async def restock(
 
 
 def _invalid(param: str, error: InvalidValue) -> InvalidParams:
-    """-32602 for a value the shop refused, found in the param named ``param``."""
+    """-32602 for a value the shop refused, found in the param named `param`."""
     problems: list[dict[str, Any]] = []
     for problem in error.problems:
         entry = {

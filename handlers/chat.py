@@ -4,7 +4,7 @@ bidirectional chat).
 Join a room under a name, send messages, and subscribe to hear everything said and who
 comes and goes. Over a WebSocket your seat belongs to that connection: it is kept present
 while the connection lives and leaves when it closes. Over plain HTTP it belongs to your
-key, and stays present while you send. A member not heard from for ``chat_presence_ttl_s``
+key, and stays present while you send. A member not heard from for `chat_presence_ttl_s`
 leaves on its own, so no one lingers after a disconnect or a deploy. Only members may send,
 at most 5 messages at once and then 1 a second.
 """
@@ -47,10 +47,10 @@ async def _gone(events: EventStore, swept: list[Expired]) -> None:
 async def join(
     chat: ChatStore, events: EventStore, ctx: CallContext, room: RoomName, name: MemberName
 ) -> list[Member]:
-    """Join ``room`` as ``name`` (opening it if it is empty); answer who is present.
+    """Join `room` as `name` (opening it if it is empty); answer who is present.
 
     Joining again renames you. A name another present member has (ignoring case) is 6002;
-    a room at ``chat_max_members`` is 6003; with ``chat_max_rooms`` rooms open, a new room
+    a room at `chat_max_members` is 6003; with `chat_max_rooms` rooms open, a new room
     gets -32005.
     """
     key = _seat(ctx)
@@ -82,7 +82,7 @@ async def _disconnected(chat: ChatStore, events: EventStore, room: str, key: str
 
 
 async def leave(chat: ChatStore, events: EventStore, ctx: CallContext, room: RoomName) -> bool:
-    """Leave ``room``: true if you were in it."""
+    """Leave `room`: true if you were in it."""
     member = await chat.leave(room, _seat(ctx))
     if member is None:
         return False
@@ -93,10 +93,10 @@ async def leave(chat: ChatStore, events: EventStore, ctx: CallContext, room: Roo
 async def send(
     chat: ChatStore, events: EventStore, ctx: CallContext, room: RoomName, text: Text
 ) -> ChatEvent:
-    """Say ``text`` in ``room``; answer the message as the room's history keeps it.
+    """Say `text` in `room`; answer the message as the room's history keeps it.
 
     Only members may send (6001), 5 messages at once and then 1 a second (6004, with
-    ``retry_after_s``).
+    `retry_after_s`).
     """
     sender = await chat.admit(room, _seat(ctx))
     event = await events.publish(topics.topic(room), topics.message(sender, text))
@@ -112,17 +112,17 @@ async def history(
     since: Annotated[int | None, Field(ge=0, description="Only events after this offset.")] = None,
     limit: Annotated[int, Field(ge=1, le=200)] = 50,
 ) -> list[ChatEvent]:
-    """What was said in ``room``, and who came and went, oldest first.
+    """What was said in `room`, and who came and went, oldest first.
 
-    The newest ``limit`` events, or the newest before ``before``, or the oldest after
-    ``since``. The room keeps its last ``events_history`` events.
+    The newest `limit` events, or the newest before `before`, or the oldest after
+    `since`. The room keeps its last `events_history` events.
     """
     kept = await events.history(topics.topic(room), before=before, since=since, limit=limit)
     return [_view(event) for event in kept]
 
 
 async def members(chat: ChatStore, events: EventStore, room: RoomName) -> list[Member]:
-    """Who is present in ``room`` now, by name."""
+    """Who is present in `room` now, by name."""
     roster = await chat.members(room)
     await _gone(events, roster.swept)
     return roster.members
@@ -134,11 +134,11 @@ async def subscribe(
     room: RoomName,
     since: Since = None,
 ) -> Subscribed:
-    """Hear everything said in ``room``, and every join and leave, as it happens.
+    """Hear everything said in `room`, and every join and leave, as it happens.
 
-    Each notification's ``result`` is a room event: ``kind`` (message, join or leave),
-    ``name``, ``text`` (messages), ``at``, ``reason`` (leaves: left, expired, disconnected).
-    With ``since``, the events missed come first, and ``recovered`` says whether all of
+    Each notification's `result` is a room event: `kind` (message, join or leave),
+    `name`, `text` (messages), `at`, `reason` (leaves: left, expired, disconnected).
+    With `since`, the events missed come first, and `recovered` says whether all of
     them were still kept. You need not be a member to listen.
     """
     async with ctx.subscription("chat") as subscription:

@@ -1,10 +1,10 @@
 """game.*: a multiplayer round with secret player tokens, cooldowns, levels and a leaderboard.
 
-Join to get a ``player_id`` and a secret ``player_token``; every move needs both. The round
+Join to get a `player_id` and a secret `player_token`; every move needs both. The round
 starts playing once enough players have joined, and finishes when someone reaches the target
 score or its time runs out. Its result stays up for a while, then the next round begins on
 its own. Messages, medals and emoji are for display; the state is in
-the numbers and the phase. ``game.subscribe`` tells moves, the top 10 and phase changes as
+the numbers and the phase. `game.subscribe` tells moves, the top 10 and phase changes as
 they happen, on one topic whose history lets a client resume.
 """
 
@@ -49,9 +49,9 @@ async def join(game: GameStore, events: EventStore, ctx: CallContext, name: Play
 
     The token is shown only this once: send it with every move. The round starts playing once
     enough players have joined; players may also join while it plays. While a finished
-    round's result is up, a join is refused with ``retry_after_s``: the wait for the next one.
+    round's result is up, a join is refused with `retry_after_s`: the wait for the next one.
     A caller with its most players in the round (all anonymous callers count as one) gets
-    -32006 with ``resource``, ``limit`` and ``held``, until the next round.
+    -32006 with `resource`, `limit` and `held`, until the next round.
     """
     joined = await game.join(ctx.principal, name)
     # One more store call per join (joins are rare): Joined does not say how many play. On a
@@ -84,8 +84,8 @@ async def _tell_move(
 ) -> None:
     """Publish the move, then the top 10 if it changed, then the round's end if it won.
 
-    Store calls beyond the move: one (``status``: a move's answer names no player), one
-    more when the top changed (``leaderboard``), and, once a round, one for the win (``state``).
+    Store calls beyond the move: one (`status`: a move's answer names no player), one
+    more when the top changed (`leaderboard`), and, once a round, one for the win (`state`).
     """
     try:
         status: PlayerStatus | None = await game.status(player_id)
@@ -118,7 +118,7 @@ async def state(game: GameStore) -> RoundState:
 
 
 async def new_round(game: GameStore, events: EventStore) -> RoundState:
-    """Start a new round at once, dropping every player (scope ``game:admin``).
+    """Start a new round at once, dropping every player (scope `game:admin`).
 
     Not needed for play: a finished round gives way to the next on its own.
     """
@@ -134,14 +134,14 @@ async def subscribe(
 ) -> Subscribed:
     """Be told of the game as it is played: moves, the top 10 as it changes, and phases.
 
-    Each notification's ``result`` has a ``kind``. ``move``: ``player`` (``player_id``,
-    ``name``, ``emoji``), ``action``, ``points``, ``score`` (the new one), ``level``,
-    ``leveled_up``, ``rank`` and ``won``, as game.move answers them. ``leaderboard``:
-    ``top``, the best 10 as game.leaderboard lists them, after each move that changed them.
-    ``phase``: the round as game.state shows it, when a call sees it change: a new round,
+    Each notification's `result` has a `kind`. `move`: `player` (`player_id`,
+    `name`, `emoji`), `action`, `points`, `score` (the new one), `level`,
+    `leveled_up`, `rank` and `won`, as game.move answers them. `leaderboard`:
+    `top`, the best 10 as game.leaderboard lists them, after each move that changed them.
+    `phase`: the round as game.state shows it, when a call sees it change: a new round,
     the join that opened a round or started its play, the move that won it (a round that
     runs out of time is not told as it ends, since no call sees it then, but the next
-    round's first join is). Needs a WebSocket or ``Accept: text/event-stream``.
+    round's first join is). Needs a WebSocket or `Accept: text/event-stream`.
     """
     async with ctx.subscription("game") as subscription:
         replay = await subscription.follow(events, topics.TOPIC, since)

@@ -1,20 +1,20 @@
 """tasks.*: submit work, claim it under a lease, report how it went, and watch it finish.
 
-A task goes ``blocked`` (waiting on dependencies) or ``scheduled`` (delayed) or ``pending``,
-then ``running`` under a lease, then ``succeeded``, ``failed``, ``cancelled`` or ``dead``.
+A task goes `blocked` (waiting on dependencies) or `scheduled` (delayed) or `pending`,
+then `running` under a lease, then `succeeded`, `failed`, `cancelled` or `dead`.
 Only the worker holding a task's current lease can heartbeat, complete or fail it, and only
-as that worker: with its ``worker_token``, or with the key that registered it.
+as that worker: with its `worker_token`, or with the key that registered it.
 
 A task belongs to the principal that submitted it. Its payload, result and error are shown
-to that principal, to the worker holding its live lease, and to ``admin``; anyone else gets
-5001 for it, as for a task that does not exist. ``tasks.list`` and ``tasks.stats`` cover
+to that principal, to the worker holding its live lease, and to `admin`; anyone else gets
+5001 for it, as for a task that does not exist. `tasks.list` and `tasks.stats` cover
 only your own tasks (everyone's for admin); only the owner or admin may cancel or requeue.
 
 What the queue stores is bounded (settings in README): a caller past its own quota on stored
-tasks or their bytes gets -32006 (``resource`` "tasks" or "task_bytes", ``limit``, ``held``);
-a server whose byte budget is full answers -32005 (``resource`` "task_bytes", ``limit``); the
-task cap stays 5007. A task still waiting to run ``task_pending_ttl_s`` after its submit
-ends ``dead`` with reason ``pending_ttl``, and cancels its dependents.
+tasks or their bytes gets -32006 (`resource` "tasks" or "task_bytes", `limit`, `held`);
+a server whose byte budget is full answers -32005 (`resource` "task_bytes", `limit`); the
+task cap stays 5007. A task still waiting to run `task_pending_ttl_s` after its submit
+ends `dead` with reason `pending_ttl`, and cancels its dependents.
 """
 
 from __future__ import annotations
@@ -117,12 +117,12 @@ async def submit(
     """Submit a task; answer its id and state.
 
     Higher priorities run first (low, normal, high, critical); ties go by ready time, then
-    submit order. With ``idempotency_key`` a repeat returns the original task
-    (``deduplicated``); with ``cache_ttl_s`` a recent success for the same type and payload
-    answers at once (``cached``). A task whose dependency has already failed is cancelled.
+    submit order. With `idempotency_key` a repeat returns the original task
+    (`deduplicated`); with `cache_ttl_s` a recent success for the same type and payload
+    answers at once (`cached`). A task whose dependency has already failed is cancelled.
 
     Past your quota on stored tasks or their bytes: -32006; a full server: 5007 (tasks) or
-    -32005 (bytes). A run time past ``task_pending_ttl_s`` from now: -32602.
+    -32005 (bytes). A run time past `task_pending_ttl_s` from now: -32602.
     """
     if delay_s and run_at is not None:
         raise InvalidParams(
@@ -173,10 +173,10 @@ async def claim(
     ] = 0,
     worker_token: WorkerToken | None = None,
 ) -> list[ClaimedTask]:
-    """Lease up to ``max_tasks`` tasks of the worker's types and queues; ``[]`` if none came.
+    """Lease up to `max_tasks` tasks of the worker's types and queues; `[]` if none came.
 
     Waiting claims are served first come, first served. Each task comes with a fresh
-    ``lease_id``: heartbeat before ``lease_expires_at``, then complete or fail.
+    `lease_id`: heartbeat before `lease_expires_at`, then complete or fail.
     """
     claimed = await tasks.claim(ctx.principal, worker_id, max_tasks, wait_s, token=worker_token)
     for task in claimed:
@@ -231,9 +231,9 @@ async def fail(
     retryable: Annotated[bool, Field(description="false: fail for good, no retry.")] = True,
     worker_token: WorkerToken | None = None,
 ) -> TaskView:
-    """Report a failed attempt: retried with backoff while attempts remain, then ``dead``.
+    """Report a failed attempt: retried with backoff while attempts remain, then `dead`.
 
-    Repeating the call with the same lease changes nothing. An ``error`` is limited as a
+    Repeating the call with the same lease changes nothing. An `error` is limited as a
     result is (-32602 over the size limit, -32005 if the byte budget has no room).
     """
     try:
@@ -256,8 +256,8 @@ async def release(
     """Give a task back unfinished (a worker shutting down): it is ready again at once.
 
     A task's first two releases are free (a worker restarted mid-task); after that each
-    counts against ``max_attempts`` like any attempt (unless the server is draining), and
-    the last leaves the task ``dead``, reason ``released``. Its lease is over for good:
+    counts against `max_attempts` like any attempt (unless the server is draining), and
+    the last leaves the task `dead`, reason `released`. Its lease is over for good:
     completing or failing with it afterwards gets 5002.
     """
     return await _changed(
@@ -320,7 +320,7 @@ async def cancel(
 async def requeue(
     tasks: TaskStore, events: EventStore, ctx: CallContext, task_id: TaskId
 ) -> TaskView:
-    """Bring a ``dead`` task back to ``pending`` with a fresh retry budget.
+    """Bring a `dead` task back to `pending` with a fresh retry budget.
 
     Only the task's owner, or admin, may requeue it.
     """
@@ -338,13 +338,13 @@ async def subscribe(
 ) -> Subscribed:
     """Be told of your tasks' changes as they happen, instead of asking again.
 
-    Each notification's ``result`` is a change: ``task_id`` and ``state`` always, with
-    ``progress``, ``attempt``, ``reason``, ``result`` and ``error`` where known. With
-    ``task_id``, only that task (yours, or admin): unless ``since`` recovers what you missed,
+    Each notification's `result` is a change: `task_id` and `state` always, with
+    `progress`, `attempt`, `reason`, `result` and `error` where known. With
+    `task_id`, only that task (yours, or admin): unless `since` recovers what you missed,
     you are sent the task as it is now (after any change made while subscribing), and its
     end is always told, even one no call made (a lease that expired for the last time); the
     subscription ends with it (an event stream closes). Needs a WebSocket or
-    ``Accept: text/event-stream``.
+    `Accept: text/event-stream`.
     """
     async with ctx.subscription("tasks") as subscription:
         if task_id is None:

@@ -1,9 +1,9 @@
 """weather.*: temperatures, current conditions and forecasts for the world's cities.
 
 Cities come from GeoNames (every place of 15,000 people or more). Readings come from the
-offline climate model, or from Open-Meteo with ``--weather-provider open-meteo``; each result
-says which (``provider``), and whether the model stood in for a failed upstream (``fallback``).
-``weather.subscribe`` streams a city's readings every few seconds (the seed's StreamData).
+offline climate model, or from Open-Meteo with `--weather-provider open-meteo`; each result
+says which (`provider`), and whether the model stood in for a failed upstream (`fallback`).
+`weather.subscribe` streams a city's readings every few seconds (the seed's StreamData).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ CityParam = Annotated[
     ),
     Field(
         description="A city's name (any case, accents optional, many local names too), or its "
-        "GeoNames id (``id`` in search results), which tells namesakes apart.",
+        "GeoNames id (`id` in search results), which tells namesakes apart.",
     ),
 ]
 Country = Annotated[
@@ -66,14 +66,14 @@ async def get_temperature(
 ) -> TemperatureReading:
     """The temperature in a city now.
 
-    An ambiguous name means its most populous city unless ``country`` is given.
+    An ambiguous name means its most populous city unless `country` is given.
     """
     return await weather.get_temperature(city, country, units)
 
 
 async def get_emoji(
     weather: WeatherStore,
-    temperature: Annotated[Number, Field(description="A temperature in ``units``.")],
+    temperature: Annotated[Number, Field(description="A temperature in `units`.")],
     units: UnitsParam = "C",
 ) -> Emoji:
     """🥶 below 10 °C, 😊 below 20 °C, 🥵 otherwise; thresholds apply after exact conversion."""
@@ -85,7 +85,7 @@ async def current(
 ) -> CurrentWeather:
     """The weather in a city now: temperature, feels-like, humidity, wind and condition.
 
-    ``observed_at`` is in the city's own time zone. Wind is in km/h whatever ``units`` is.
+    `observed_at` is in the city's own time zone. Wind is in km/h whatever `units` is.
     """
     return await weather.current(city, country, units)
 
@@ -108,7 +108,7 @@ async def search_cities(
     ],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
 ) -> list[CityInfo]:
-    """Cities whose name starts with ``query``, case- and accent-insensitively, by population."""
+    """Cities whose name starts with `query`, case- and accent-insensitively, by population."""
     return await weather.search_cities(query, limit)
 
 
@@ -123,14 +123,14 @@ async def subscribe(
     ] = 10,
     units: UnitsParam = "C",
 ) -> Subscribed:
-    """A city's current weather now, then every ``interval_s`` seconds, until unsubscribed.
+    """A city's current weather now, then every `interval_s` seconds, until unsubscribed.
 
-    Each notification's ``result`` is a reading, as weather.current answers it (its
-    ``provider`` and ``fallback`` included). An unknown city fails here, with 2001, before
+    Each notification's `result` is a reading, as weather.current answers it (its
+    `provider` and `fallback` included). An unknown city fails here, with 2001, before
     anything is streamed. Readings have no history: nothing to resume. A failing live
-    provider does not stop the stream (the offline model answers, ``fallback`` true); any
+    provider does not stop the stream (the offline model answers, `fallback` true); any
     other error ends it, with one last notification holding the error. Needs a WebSocket or
-    ``Accept: text/event-stream``.
+    `Accept: text/event-stream`.
     """
     ctx.require_stream()  # over plain HTTP, say so before doing any work
     first = await weather.current(city, country, units)
@@ -144,7 +144,7 @@ async def subscribe(
 async def _readings(
     weather: WeatherStore, subscription: Subscription, city: int, interval_s: float, units: Units
 ) -> None:
-    """A reading every ``interval_s`` for as long as the subscription lives."""
+    """A reading every `interval_s` for as long as the subscription lives."""
     while True:
         await asyncio.sleep(interval_s)  # the product's own pace, not the store's clock
         try:

@@ -1,16 +1,16 @@
 """workers.*: the processes that run tasks register, heartbeat and leave.
 
-A worker that misses 3 heartbeats goes ``offline`` and its leases are revoked, so its
-tasks are retried elsewhere. ``rpc-hub worker`` is a ready-made worker process.
+A worker that misses 3 heartbeats goes `offline` and its leases are revoked, so its
+tasks are retried elsewhere. `rpc-hub worker` is a ready-made worker process.
 
-A worker belongs to the principal that registered it. ``workers.register`` answers a secret
-``worker_token``: every later call about the worker must send it, unless it comes from the
+A worker belongs to the principal that registered it. `workers.register` answers a secret
+`worker_token`: every later call about the worker must send it, unless it comes from the
 same key (not anonymous) or from admin; any other caller gets 5003, as for no such worker.
-``workers.list`` shows only your own workers (all of them for admin), a page at a time.
+`workers.list` shows only your own workers (all of them for admin), a page at a time.
 
-One caller registers at most ``worker_max_workers_per_owner`` workers, and the server
-``worker_max_workers``: at either, the oldest offline worker in the way is forgotten; with
-none, registering gets -32006 (``resource`` "workers", ``limit``, ``held``) or -32005.
+One caller registers at most `worker_max_workers_per_owner` workers, and the server
+`worker_max_workers`: at either, the oldest offline worker in the way is forgotten; with
+none, registering gets -32006 (`resource` "workers", `limit`, `held`) or -32005.
 """
 
 from __future__ import annotations
@@ -56,10 +56,10 @@ async def register(
 ) -> Registration:
     """Register a worker; answer its id, its secret token, and how often to heartbeat.
 
-    The ``worker_token`` is shown only here: send it with every later call about the worker.
+    The `worker_token` is shown only here: send it with every later call about the worker.
     Past your quota of workers: -32006; past the server's cap: -32005 (an offline worker
-    of yours, or anyone's for the cap, is forgotten first to make room). ``types`` times
-    ``queues`` may name at most 1,000 pairs.
+    of yours, or anyone's for the cap, is forgotten first to make room). `types` times
+    `queues` may name at most 1,000 pairs.
     """
     pairs = len(set(types)) * len(set(queues))
     if pairs > MAX_PAIRS:
@@ -77,7 +77,7 @@ async def heartbeat(
 ) -> WorkerHeartbeat:
     """Say the worker is alive and renew the leases of the tasks it runs.
 
-    The answer lists tasks to stop (cancelled, or no longer leased to it) and ``drain``
+    The answer lists tasks to stop (cancelled, or no longer leased to it) and `drain`
     while the server is shutting down.
     """
     return await tasks.worker_heartbeat(ctx.principal, worker_id, running, token=worker_token)
@@ -91,7 +91,7 @@ async def deregister(
 ) -> WorkerView:
     """Remove a worker. Tasks it still holds go back to the queue, each as a spent attempt.
 
-    As with ``tasks.release``, each counts against the task's ``max_attempts``. Their leases
+    As with `tasks.release`, each counts against the task's `max_attempts`. Their leases
     are over for good: a report with one of them gets 5002.
     """
     return await tasks.deregister(ctx.principal, worker_id, token=worker_token)
@@ -108,9 +108,9 @@ async def list_workers(
 ) -> list[WorkerView]:
     """Your workers, with their health (online or offline) and when each was last seen.
 
-    Every worker for admin; ``running`` lists only the tasks you may see. In worker id
-    order, ``limit`` at a time: pass the last ``worker_id`` as ``after`` for the next page;
-    a page shorter than ``limit`` is the last.
+    Every worker for admin; `running` lists only the tasks you may see. In worker id
+    order, `limit` at a time: pass the last `worker_id` as `after` for the next page;
+    a page shorter than `limit` is the last.
     """
     return await tasks.list_workers(ctx.principal, after, limit)
 

@@ -1,4 +1,4 @@
-"""The shop's wire models: what ``cart.*`` methods take and return, one definition each.
+"""The shop's wire models: what `cart.*` methods take and return, one definition each.
 
 The backend keeps these models as its records (a product with its stock, a cart with its
 lines and total, a paid order) and hands out copies, so what a client sees is what is kept.
@@ -53,7 +53,7 @@ class _Line(BaseModel):
 
     @classmethod
     def of(cls, product: Product, quantity: int) -> Self:
-        """``quantity`` units of ``product``, at its price."""
+        """`quantity` units of `product`, at its price."""
         return cls(
             product_id=product.product_id,
             name=product.name,
@@ -80,7 +80,7 @@ class CartLine(_Line):
     unit_price: Money
     quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
     subtotal: Money
-    """``unit_price × quantity``, exactly."""
+    """`unit_price × quantity`, exactly."""
 
 
 class Cart(BaseModel):
@@ -110,7 +110,7 @@ class OrderLine(_Line):
     unit_price: Money
     quantity: Annotated[int, Field(ge=1)]
     subtotal: Money
-    """``unit_price × quantity``, exactly."""
+    """`unit_price × quantity`, exactly."""
 
 
 class PaymentSummary(BaseModel):
@@ -183,11 +183,11 @@ class Card:
 
 
 class RawPayment:
-    """The ``payment`` param as received, checked by ``card()`` rather than by the binder.
+    """The `payment` param as received, checked by `card()` rather than by the binder.
 
-    Checked here, a bad card number or CVC is reported as ``[redacted]`` while a bad expiry
-    date is shown as sent. (``cart.checkout`` also declares ``redact_values``, so the binder
-    echoes nothing either: card data sent in the wrong param stays out of ``data`` too.)
+    Checked here, a bad card number or CVC is reported as `[redacted]` while a bad expiry
+    date is shown as sent. (`cart.checkout` also declares `redact_values`, so the binder
+    echoes nothing either: card data sent in the wrong param stays out of `data` too.)
     """
 
     __slots__ = ("_value",)
@@ -199,7 +199,7 @@ class RawPayment:
         return f"RawPayment({_REDACTED})"
 
     def card(self) -> Card:
-        """The card, or ``InvalidCard`` listing each problem with sensitive values redacted."""
+        """The card, or `InvalidCard` listing each problem with sensitive values redacted."""
         try:
             details = PaymentDetails.model_validate(self._value)
         except ValidationError as exc:
@@ -224,7 +224,7 @@ Payment = Annotated[
     PlainValidator(RawPayment),
     WithJsonSchema(PaymentDetails.model_json_schema()),
 ]
-"""The ``payment`` param type: described as ``PaymentDetails``, validated by ``card()``."""
+"""The `payment` param type: described as `PaymentDetails`, validated by `card()`."""
 
 
 def _problem(error: Any) -> Problem:

@@ -38,7 +38,7 @@ class Member(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Expired:
-    """A member removed because its presence expired: publish its "leave" on ``room``."""
+    """A member removed because its presence expired: publish its "leave" on `room`."""
 
     room: str
     key: str

@@ -1,22 +1,25 @@
-"""``rpc-hub call`` and ``rpc-hub methods``: talk to a running server from the shell.
+"""`rpc-hub call` and `rpc-hub methods`: talk to a running server from the shell.
 
     rpc-hub call calc.add 2 3                         positional params: [2, 3]
     rpc-hub call weather.get_temperature city=London  named params: {"city": "London"}
     rpc-hub call --batch requests.json                a JSON array of requests ('-': stdin)
     rpc-hub call --follow tasks.submit type=echo      then each change of the task, live
     rpc-hub methods                                   every method, with its summary
+    rpc-hub methods calc                              the methods of one namespace
+    rpc-hub methods calc.divide                       one method's docs, params to examples
 
-Each value is JSON where it parses (``2``, ``true``, ``[1,2]``, ``"2"``), else a string.
-Exit status: 0 on success, 1 when a JSON-RPC error came back (for a batch: any item),
-2 for bad usage or unreadable input, 3 when the server could not be reached or did not
-answer with JSON-RPC, 4 when a task followed with ``--follow`` ended failed, dead or
-cancelled.
+Each value is JSON where it parses (`2`, `true`, `[1,2]`, `"2"`), else a string.
+Exit status: 0 on success, 1 when a JSON-RPC error came back (for a batch: any item) or
+`methods` was given a name the server does not have, 2 for bad usage or unreadable input,
+3 when the server could not be reached or did not answer with JSON-RPC, 4 when a task
+followed with `--follow` ended failed, dead or cancelled.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import json
 import os
 import re
@@ -28,6 +31,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from app.client.docs import method_page
 from app.client.errors import ConnectionLost, TransportError
 from app.client.http import Client
 from app.client.output import Output
@@ -77,6 +81,13 @@ def configure_call(parser: argparse.ArgumentParser) -> None:
 
 
 def configure_methods(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help="a method, to show its docs in full (params, result, errors, examples), "
+        "or a namespace, to list only its methods",
+    )
     connection_arguments(parser)
 
 
@@ -114,13 +125,13 @@ def run_call(args: argparse.Namespace) -> int:
 
 
 def run_methods(args: argparse.Namespace) -> int:
-    """List every method with its one-line summary, from ``rpc.discover``."""
+    """List the methods with their summaries, or show one in full, from `rpc.discover`."""
     output = Output()
     return run(output, args, _methods(output, args))
 
 
 def parse_value(text: str) -> Any:
-    """``text`` as JSON where it parses exactly, else the string itself."""
+    """`text` as JSON where it parses exactly, else the string itself."""
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except ValueError:
@@ -131,7 +142,7 @@ def parse_value(text: str) -> Any:
 
 
 def parse_params(values: list[str]) -> list[Any] | dict[str, Any] | None:
-    """``key=value`` words as named params, bare words as positional ones."""
+    """`key=value` words as named params, bare words as positional ones."""
     named = [_NAMED.match(value) for value in values]
     if all(named) and values:
         return {match.group(1): parse_value(match.group(2)) for match in named if match}
@@ -187,8 +198,8 @@ async def _send(output: Output, args: argparse.Namespace, payload: Any) -> int:
 async def _follow(output: Output, args: argparse.Namespace, request: dict[str, Any]) -> int:
     """Make the call over a WebSocket, then follow the task its result names until it ends.
 
-    Submitting first and subscribing after misses nothing: ``tasks.subscribe`` with a
-    ``task_id`` first sends the task as it is now, and always tells its end.
+    Submitting first and subscribing after misses nothing: `tasks.subscribe` with a
+    `task_id` first sends the task as it is now, and always tells its end.
     """
     params = request.get("params")
     args_, kwargs = (params, {}) if isinstance(params, list) else ((), params or {})
@@ -216,8 +227,23 @@ async def _follow(output: Output, args: argparse.Namespace, request: dict[str, A
 async def _methods(output: Output, args: argparse.Namespace) -> int:
     async with _client(args) as client:
         document = await client.call("rpc.discover")
-    output.methods(document["methods"])
-    return OK
+    methods: list[dict[str, Any]] = document["methods"]
+    if args.name is None:
+        output.methods(methods)
+        return OK
+    for method in methods:
+        if method["name"] == args.name:
+            output.markdown(method_page(method, document.get("components", {}).get("schemas", {})))
+            return OK
+    namespace = [method for method in methods if method["name"].startswith(f"{args.name}.")]
+    if namespace:
+        output.methods(namespace)
+        return OK
+    names = [method["name"] for method in methods]
+    close = difflib.get_close_matches(args.name, names, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; rpc-hub methods lists them"
+    output.fail(f"{args.url} has no method or namespace {args.name}{hint}")
+    return RPC_ERROR
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -230,8 +256,8 @@ def run(
     work: Coroutine[Any, Any, int],
     interrupted: int = INTERRUPTED,
 ) -> int:
-    """Run ``work``; turn every way of failing to reach the server into one line, and Ctrl-C
-    into the exit status ``interrupted``."""
+    """Run `work`; turn every way of failing to reach the server into one line, and Ctrl-C
+    into the exit status `interrupted`."""
     url = args.url
     try:
         return asyncio.run(work)

@@ -1,17 +1,25 @@
-"""What the ``rpc-hub`` client commands print: pretty and colored (rich) on a terminal,
-plain JSON or tab-separated lines when piped, so scripts and ``jq`` read it.
+"""What the `rpc-hub` client commands print: pretty and colored (rich) on a terminal,
+plain JSON or tab-separated lines when piped, so scripts and `jq` read it.
+
+On a terminal, results are for people: each float is rounded (see `for_people`) and method
+docs are rendered from their CommonMark. Piped output is exact, and docs stay CommonMark.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any
 
 import orjson
 from rich.console import Console
 from rich.json import JSON
+from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
+
+DECIMALS = 3
+"""Human output shows a float to this many decimal places (12.437812 s as 12.438 s)."""
 
 
 class Output:
@@ -34,12 +42,13 @@ class Output:
             _write(sys.stdout, orjson.dumps(value))
 
     def result(self, value: Any) -> None:
-        self.json(value)
+        """A call's result: for people on a terminal (floats rounded), exact when piped."""
+        self.json(for_people(value) if self.pretty else value)
 
     def event(self, value: Any) -> None:
         """One pushed value as it comes: a highlighted line on a terminal, a JSON line piped."""
         if self.pretty:
-            self.out.print(JSON.from_data(value, indent=None), soft_wrap=True)
+            self.out.print(JSON.from_data(for_people(value), indent=None), soft_wrap=True)
         else:
             _write(sys.stdout, orjson.dumps(value))
 
@@ -60,7 +69,7 @@ class Output:
         line.append(f": {error.get('message')}")
         self.err.print(line)
         if "data" in error:
-            self.err.print(JSON.from_data(error["data"], indent=2))
+            self.err.print(JSON.from_data(for_people(error["data"]), indent=2))
 
     def batch(self, requests: list[Any], responses: Any) -> None:
         """The responses to a batch: a table on a terminal, the JSON array otherwise."""
@@ -83,32 +92,55 @@ class Output:
                 error = response["error"]
                 outcome = Text(f"error {error.get('code')}: {error.get('message')}", style="red")
                 if "data" in error:
-                    outcome.append(" " + orjson.dumps(error["data"]).decode(), style="dim")
+                    data = orjson.dumps(for_people(error["data"])).decode()
+                    outcome.append(" " + data, style="dim")
             else:
                 result = response.get("result") if isinstance(response, dict) else response
-                outcome = JSON.from_data(result).text
+                outcome = JSON.from_data(for_people(result)).text
             table.add_row(orjson.dumps(id_).decode(), method or "", outcome)
         self.out.print(table)
 
     def methods(self, methods: list[dict[str, Any]]) -> None:
-        """Every method and its summary: a table on a terminal, tab-separated lines otherwise."""
+        """Every method and its summary: a table on a terminal, with each summary rendered
+        from its CommonMark; tab-separated lines of the CommonMark itself otherwise."""
         if not self.pretty:
             lines = [f"{method['name']}\t{method.get('summary', '')}\n" for method in methods]
             sys.stdout.write("".join(lines))
             return
         table = Table(show_edge=False, header_style="bold")
-        table.add_column("method", style="cyan", no_wrap=True)
+        table.add_column("method", no_wrap=True)
         table.add_column("summary")
         for method in methods:
-            summary = Text(method.get("summary", ""))
+            name = Text(method["name"], style="cyan")
             if method.get("deprecated"):
-                summary = Text.assemble(("deprecated ", "yellow"), summary)
-            table.add_row(method["name"], summary)
+                name.append(" deprecated", style="yellow")
+            table.add_row(name, Markdown(method.get("summary", "")))
         self.out.print(table)
+
+    def markdown(self, text: str) -> None:
+        """CommonMark (a method's docs): rendered on a terminal, as it is when piped."""
+        if self.pretty:
+            self.out.print(Markdown(text))
+        else:
+            sys.stdout.write(text)
 
     def fail(self, message: str) -> None:
         """A one-line problem (the server cannot be reached, the input is unreadable)."""
         self.err.print(Text.assemble(("rpc-hub: ", "bold red"), message))
+
+
+def for_people(value: Any) -> Any:
+    """`value` with each float rounded to `DECIMALS` places, or to 3 significant digits
+    where that would show a non-zero float as 0 (0.000123456 stays 0.000123)."""
+    if isinstance(value, float):
+        if value == 0 or not math.isfinite(value) or abs(value) >= 10**-DECIMALS:
+            return round(value, DECIMALS)
+        return float(f"{value:.3g}")
+    if isinstance(value, dict):
+        return {key: for_people(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [for_people(item) for item in value]
+    return value
 
 
 def _write(stream: Any, data: bytes) -> None:

@@ -21,7 +21,7 @@ class Event:
 
 
 class Position(BaseModel):
-    """Where a subscriber is in a topic: resume after ``offset`` if ``epoch`` still holds."""
+    """Where a subscriber is in a topic: resume after `offset` if `epoch` still holds."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -36,7 +36,7 @@ class Replay:
     events: list[Event]
     position: Position
     recovered: bool
-    """Every event after the asked-for position is in ``events``: nothing was missed."""
+    """Every event after the asked-for position is in `events`: nothing was missed."""
 
 
 Since = Annotated[
@@ -46,4 +46,4 @@ Since = Annotated[
         "and the offset of the last notification it got): what was missed comes first."
     ),
 ]
-"""The ``since`` param of every ``<ns>.subscribe`` whose topic keeps history."""
+"""The `since` param of every `<ns>.subscribe` whose topic keeps history."""

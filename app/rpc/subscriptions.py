@@ -1,13 +1,13 @@
-"""One subscription: what a handler's ``<ns>.subscribe`` opens on a client's stream.
+"""One subscription: what a handler's `<ns>.subscribe` opens on a client's stream.
 
-Notifications take geth's shape, with one method name for every topic::
+Notifications take geth's shape, with one method name for every topic:
 
     {"jsonrpc": "2.0", "method": "rpc.subscription",
      "params": {"subscription": "0x…", "result": …, "offset": 7}}
 
-``offset`` is there for topics with history; with the epoch that ``subscribe`` answered, it
+`offset` is there for topics with history; with the epoch that `subscribe` answered, it
 is where a client resumes after a gap. A subscription the server ends (a slow client, a
-closed room) gets one last notification with ``error`` in place of ``result``.
+closed room) gets one last notification with `error` in place of `result`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Subscribed(BaseModel):
 
     subscription: SubscriptionId
     epoch: str | None = Field(
-        description="The topic's epoch: resume with since {epoch, offset}. None: no history."
+        description="The topic's epoch: resume with `since: {epoch, offset}`; null: no history."
     )
     offset: int = Field(description="The topic's newest offset when the subscription began.")
     recovered: bool = Field(
@@ -52,7 +52,7 @@ Send = Callable[[bytes, str | None], bool]
 
 
 class Subscription:
-    """Notifications for one client, queued until the answer to ``subscribe`` is out."""
+    """Notifications for one client, queued until the answer to `subscribe` is out."""
 
     def __init__(
         self,
@@ -67,7 +67,7 @@ class Subscription:
         self._resume = resume
         self._send = send
         self._backlog = backlog or send
-        """Queues what was held until ``activate``: the replay is part of the answer, so
+        """Queues what was held until `activate`: the replay is part of the answer, so
         unlike a live notification it cannot get the client cut off."""
         self._on_end = on_end
         self._held: list[tuple[bytes, str | None]] | None = []
@@ -94,7 +94,7 @@ class Subscription:
             self.end()
 
     def activate(self) -> None:
-        """The answer to ``subscribe`` has gone out: send what waited, then live."""
+        """The answer to `subscribe` has gone out: send what waited, then live."""
         held, self._held = self._held, None
         for body, event_id in held or ():
             if not self._backlog(body, event_id):
@@ -109,7 +109,7 @@ class Subscription:
         if self._held is not None:
             self._finishing = True  # its answer is not out yet: end right after it
         else:
-            # Soon, not now: a ``select`` finishing it has yet to have its result pushed.
+            # Soon, not now: a `select` finishing it has yet to have its result pushed.
             asyncio.get_running_loop().call_soon(self.end)
 
     async def follow(
@@ -119,10 +119,10 @@ class Subscription:
         since: Position | None,
         select: Callable[[JsonValue], JsonValue | None] | None = None,
     ) -> Replay:
-        """Notify each event of ``topic``: first those after ``since`` the topic still
-        holds, then live ones, each once and in order. ``select`` maps an event's data to
-        what is sent, or None to skip it. With no ``since``, where the client's stream asked
-        to resume (an event stream's ``Last-Event-ID``)."""
+        """Notify each event of `topic`: first those after `since` the topic still
+        holds, then live ones, each once and in order. `select` maps an event's data to
+        what is sent, or None to skip it. With no `since`, where the client's stream asked
+        to resume (an event stream's `Last-Event-ID`)."""
         since = since or self._resume
         pending: list[Event] | None = []
         last = since.offset if since is not None else 0
@@ -155,7 +155,7 @@ class Subscription:
         return replay
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` (a producer, a watcher) for as long as the subscription lives."""
+        """Run `work` (a producer, a watcher) for as long as the subscription lives."""
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -173,7 +173,7 @@ class Subscription:
             self.end(InternalError(data={"correlation_id": correlation_id}))
 
     def subscribed(self, replay: Replay | None = None) -> Subscribed:
-        """The answer to ``subscribe``."""
+        """The answer to `subscribe`."""
         if replay is None:
             return Subscribed(subscription=self.id, epoch=None, offset=0, recovered=False)
         return Subscribed(
@@ -184,7 +184,7 @@ class Subscription:
         )
 
     def end(self, error: RPCError | None = None) -> None:
-        """Stop notifying: with ``error``, tell the client why first."""
+        """Stop notifying: with `error`, tell the client why first."""
         if self.ended:
             return
         self.ended = True

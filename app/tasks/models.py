@@ -1,14 +1,14 @@
 """What tasks.* and workers.* take and answer: states, param types and wire models.
 
-``TaskView``, ``AttemptView`` and ``WorkerView`` are read straight off the queue's records
-(``from_attributes``): each record names its fields as the wire does, so no code copies a
+`TaskView`, `AttemptView` and `WorkerView` are read straight off the queue's records
+(`from_attributes`): each record names its fields as the wire does, so no code copies a
 record into its model field by field. The other answers are built once, by the transition
 that produces them.
 
-The live lease id of a running task is never shown in a ``TaskView``: only the worker that
+The live lease id of a running task is never shown in a `TaskView`: only the worker that
 claimed it knows it. Ended leases are shown, so whoever may see the task can audit which
-attempt produced a result. Who may see a task, or act as a worker, is ``owners.py``'s rule;
-no model carries an owner, and a ``worker_token`` is answered once, by ``workers.register``.
+attempt produced a result. Who may see a task, or act as a worker, is `owners.py`'s rule;
+no model carries an owner, and a `worker_token` is answered once, by `workers.register`.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ _EMOJI = {
 }
 
 TERMINAL = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED, TaskState.DEAD})
-"""States a task never leaves (but a ``dead`` task can be requeued on request)."""
+"""States a task never leaves (but a `dead` task can be requeued on request)."""
 
 FAILED_UPSTREAM = frozenset({TaskState.FAILED, TaskState.CANCELLED, TaskState.DEAD})
 """A dependency in one of these states cancels its dependents."""
@@ -100,7 +100,7 @@ class Outcome(StrEnum):
     EXPIRED = "expired"
     """The lease was not renewed in time."""
     TIMED_OUT = "timed_out"
-    """The task ran past its ``timeout_s``."""
+    """The task ran past its `timeout_s`."""
     REVOKED = "revoked"
     """Its worker went offline."""
     RELEASED = "released"

@@ -1,6 +1,6 @@
 """What weather.* methods take and return: the wire vocabularies and the result models.
 
-Temperatures are published as described in ``units``: rounded once to 0.1 °C, then converted
+Temperatures are published as described in `units`: rounded once to 0.1 °C, then converted
 exactly. Times are ISO 8601 with the city's UTC offset.
 """
 

@@ -1,4 +1,4 @@
-"""What ``notes.*`` takes and returns."""
+"""What `notes.*` takes and returns."""
 
 from __future__ import annotations
 
