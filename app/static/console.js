@@ -184,6 +184,7 @@ function select(name) {
   if (method["x-idempotent"]) badges.append(badge("idempotent", "good"));
   if (method.deprecated) badges.append(badge("deprecated", "warn"));
   if (method["x-sensitive"]) badges.append(badge("sensitive: not saved in history", "warn"));
+  showDeprecation(method);
   renderInline($("method-summary"), method.summary);
   renderMarkdown($("method-description"), method.description);
   buildFields($("fields"), method, state.document.components || {});
@@ -195,10 +196,63 @@ function select(name) {
     errors.append(item);
   }
   $("method-errors-box").hidden = !(method.errors || []).length;
-  $("example").disabled = !(method.examples || []).length;
   $("subscribe").hidden = !method.name.endsWith(".subscribe");
   $("form-problem").textContent = "";
-  if ((method.examples || []).length) fillExample($("fields"), method.examples[0]);
+  listExamples(method);
+  fillChosenExample();
+}
+
+/** The method that `method` names as its replacement (OpenRPC `x-replaced-by`), or "". */
+function replacement(method) {
+  const name = method["x-replaced-by"];
+  return typeof name === "string" ? name : "";
+}
+
+/** A deprecated method's notice, with a link to the method to use instead when it names one. */
+function showDeprecation(method) {
+  const notice = $("method-deprecated");
+  notice.replaceChildren();
+  notice.hidden = !method.deprecated;
+  if (!method.deprecated) return;
+  const instead = replacement(method);
+  if (!instead) {
+    notice.append("Deprecated: it may go away in a later version.");
+    return;
+  }
+  const code = document.createElement("code");
+  code.textContent = instead;
+  // A link to a method the document lacks would lead nowhere: then it is only named.
+  const link = document.createElement(state.methods.has(instead) ? "a" : "span");
+  if (link.tagName === "A") link.href = `#${instead}`;
+  link.className = "replaced-by";
+  link.append("use ", code, " instead");
+  notice.append("Deprecated: ", link, ".");
+}
+
+/** The chooser of examples, shown when the method has more than one. */
+function listExamples(method) {
+  const examples = method.examples || [];
+  const choice = $("example-choice");
+  choice.replaceChildren();
+  examples.forEach((example, index) => {
+    const option = document.createElement("option");
+    option.value = String(index);
+    option.textContent = String(example.name);
+    if (example.summary) option.title = plainText(example.summary);
+    choice.append(option);
+  });
+  choice.hidden = examples.length < 2;
+  $("example").disabled = examples.length === 0;
+}
+
+/** Fill the form from the example the chooser shows (the first, unless another is chosen). */
+function fillChosenExample() {
+  const examples = state.current.examples || [];
+  const example = examples[Number($("example-choice").value) || 0];
+  const summary = $("example-summary");
+  summary.hidden = !(example && example.summary && examples.length > 1);
+  renderInline(summary, summary.hidden ? "" : example.summary);
+  if (example) fillExample($("fields"), example);
 }
 
 /** The methods' list, grouped by namespace in the document's order, each with its summary. */
@@ -236,11 +290,23 @@ function renderMethods() {
       summary.className = "summary";
       renderInline(summary, method.summary, false); // no links inside a button
       button.append(name, summary);
-      if (method.deprecated) button.classList.add("deprecated");
+      if (method.deprecated) {
+        button.classList.add("deprecated");
+        // Struck through as <s> (no longer relevant), so the tag beside it stays legible.
+        const struck = document.createElement("s");
+        struck.textContent = method.name;
+        const tag = document.createElement("span");
+        tag.className = "tag";
+        tag.textContent = "deprecated";
+        name.replaceChildren(struck, " ", tag);
+        const instead = replacement(method);
+        button.title = instead ? `Deprecated: use ${instead} instead` : "Deprecated";
+      }
       button.addEventListener("click", () => select(method.name));
       item.append(button);
       list.append(item);
-      const words = `${method.name} ${plainText(method.summary)}`.toLowerCase();
+      const flag = method.deprecated ? " deprecated" : "";
+      const words = `${method.name}${flag} ${plainText(method.summary)}`.toLowerCase();
       state.listed.push({ item, group, words });
     }
     group.append(heading, list);
@@ -405,9 +471,12 @@ function wire() {
   });
   chat.wire();
   status.wire();
-  $("example").addEventListener("click", () => {
-    const examples = state.current.examples || [];
-    if (examples.length) fillExample($("fields"), examples[0]);
+  $("example").addEventListener("click", fillChosenExample);
+  $("example-choice").addEventListener("change", fillChosenExample);
+  // A link to the method the address already names changes no hash, so open it here.
+  $("method-body").addEventListener("click", (event) => {
+    const link = event.target.closest?.("a[href^='#']");
+    if (link && link.getAttribute("href") === location.hash) followHash();
   });
   $("to-editor").addEventListener("click", () => {
     try {

@@ -88,6 +88,8 @@ function control(param, how) {
     "data-kind": how.kind,
     "data-nullable": how.nullable ? "true" : undefined,
     required: param.required,
+    // What a blank optional param stands for when later ones go by position (JSON text).
+    "data-default": "default" in param.resolved ? JSON.stringify(param.resolved.default) : undefined,
   };
   if (how.kind === "enum") {
     const select = element("select", common);
@@ -181,6 +183,8 @@ export function buildFields(container, method, components) {
   }
   for (const param of method.params) {
     const how = describe(param.schema, components);
+    // The param's own default, which a nullable union's schema beside it does not carry.
+    const resolved = resolve(param.schema, components);
     const label = element(
       "label",
       { for: `param-${param.name}` },
@@ -188,7 +192,7 @@ export function buildFields(container, method, components) {
       param.required ? element("span", { class: "required", title: "required" }, "*") : "",
       element("span", { class: "type" }, typeText(how) + (how.nullable ? " | null" : "")),
     );
-    const row = element("div", { class: "field" }, label, control(param, how));
+    const row = element("div", { class: "field" }, label, control({ ...param, resolved }, how));
     const description = param.description || how.schema.description;
     if (description) {
       const doc = element("div", { class: "doc param-doc" });
@@ -247,37 +251,56 @@ function textValue(input, raw) {
   return JSON.stringify(raw);
 }
 
-/** The params as JSON text (by name, or by position when the method wants that), or throws
- * an Error naming the field that is wrong. */
+/** The params as JSON text, or throws an Error naming the field that is wrong.
+ *
+ * By name where the method takes that (only the fields filled, and required ones); by
+ * position only for `by-position` methods, where a blank optional param before a filled one
+ * would shift the rest, so it goes as its default, or the form refuses to send. */
 export function paramsText(container, method) {
   const pieces = [];
   for (const param of method.params) {
     const input = container.querySelector(`[name="${CSS.escape(param.name)}"]`);
-    const raw = input.value;
-    const kind = input.dataset.kind;
-    if (raw.trim() === "" && !(kind === "string" && raw !== "")) {
-      if (param.required && input.dataset.nullable) pieces.push([param.name, "null"]);
-      else if (param.required) throw new Error(`${param.name} is required`);
-      continue;
-    }
-    let text;
-    if (kind === "enum") text = raw;
-    else if (kind === "string") text = JSON.stringify(raw);
-    else if (kind === "text") text = textValue(input, raw);
-    else if (kind === "integer" || kind === "number") {
-      text = raw.trim();
-      if (!NUMBER.test(text)) throw new Error(`${param.name} must be a number`);
-      if (kind === "integer" && /[.eE]/.test(text)) throw new Error(`${param.name} must be an integer`);
-    } else {
-      text = raw.trim();
-      try {
-        JSON.parse(text);
-      } catch {
-        throw new Error(`${param.name} must be JSON`);
-      }
-    }
-    pieces.push([param.name, text]);
+    pieces.push([param.name, fieldText(param, input), input]);
   }
-  if (method.paramStructure === "by-position") return `[${pieces.map(([, t]) => t).join(", ")}]`;
-  return `{${pieces.map(([n, t]) => `${JSON.stringify(n)}: ${t}`).join(", ")}}`;
+  if (method.paramStructure !== "by-position") {
+    const given = pieces.filter(([, text]) => text !== null);
+    return `{${given.map(([name, text]) => `${JSON.stringify(name)}: ${text}`).join(", ")}}`;
+  }
+  const last = pieces.findLastIndex(([, text]) => text !== null);
+  const values = pieces.slice(0, last + 1).map(([name, text, input], at) => {
+    if (text !== null) return text;
+    if (input.dataset.default !== undefined) return input.dataset.default;
+    const next = pieces.slice(at + 1).find(([, later]) => later !== null)[0];
+    throw new Error(
+      `${name} needs a value: ${next} after it is filled, and this method takes params ` +
+        `only by position (${name} has no default to send in its place)`,
+    );
+  });
+  return `[${values.join(", ")}]`;
+}
+
+/** One field's value as JSON text, null when it is blank and may be left out, or throws. */
+function fieldText(param, input) {
+  const raw = input.value;
+  const kind = input.dataset.kind;
+  if (raw.trim() === "" && !(kind === "string" && raw !== "")) {
+    if (param.required && input.dataset.nullable) return "null";
+    if (param.required) throw new Error(`${param.name} is required`);
+    return null;
+  }
+  if (kind === "enum") return raw;
+  if (kind === "string") return JSON.stringify(raw);
+  if (kind === "text") return textValue(input, raw);
+  const text = raw.trim();
+  if (kind === "integer" || kind === "number") {
+    if (!NUMBER.test(text)) throw new Error(`${param.name} must be a number`);
+    if (kind === "integer" && /[.eE]/.test(text)) throw new Error(`${param.name} must be an integer`);
+    return text;
+  }
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new Error(`${param.name} must be JSON`);
+  }
+  return text;
 }
