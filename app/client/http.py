@@ -183,8 +183,8 @@ class Client:
                 break
             await asyncio.sleep(wait)
             attempt += 1
-        if response.status == 204:
-            return None
+        if response.status == 204 or (response.status == 200 and not raw):
+            return None  # notifications only (200 where RPC_NOTIFICATION_STATUS=200)
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

@@ -1,7 +1,7 @@
 """Every error a JSON-RPC client can receive, as one tree.
 
     RPCError                          code, message, data: what goes on the wire
-    ├── ParseError           -32700   the body is not JSON we can read exactly
+    ├── ParseError           -32700   the body is not JSON we can read
     ├── InvalidRequest       -32600   not a valid Request object, or a rejected envelope
     │   ├── BatchTooLarge    -32600   more batch items than the server accepts
     │   └── TooDeeplyNested  -32600   JSON nested deeper than the server accepts
@@ -55,8 +55,25 @@ class RPCError(Exception):
 
 
 class ParseError(RPCError):
+    """The body is not JSON we can read. ``data`` has the same keys for every cause (see ``at``),
+    so a client reads one shape."""
+
     code = -32700
     message = "Parse error"
+
+    @classmethod
+    def at(
+        cls,
+        problem: str,
+        line: int | None,
+        column: int | None,
+        position: int | None,
+        message: str | None = None,
+    ) -> ParseError:
+        """The error for ``problem`` found at ``line`` and ``column`` (1-based) and ``position``
+        (0-based, in characters); all three None where no place in the JSON text is to blame."""
+        data = {"problem": problem, "line": line, "column": column, "position": position}
+        return cls(message, data=data)
 
 
 class InvalidRequest(RPCError):

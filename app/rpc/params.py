@@ -138,6 +138,18 @@ class Binder:
             entries.append(entry)
         return entries
 
+    def problem_at(
+        self, loc: Sequence[int | str], problem: str, error_type: str, value: Any
+    ) -> dict[str, Any]:
+        """A -32602 entry for a bad value at ``loc`` in params, found before validation."""
+        path = [self._name(loc[0]), *map(str, loc[1:])] if loc else ["params"]
+        return {
+            "path": ".".join(path),
+            "problem": problem,
+            "type": error_type,
+            "value": self._value(value),
+        }
+
     def _value(self, value: Any) -> Any:
         return REDACTED if self.redact_values else _echo(value)
 

@@ -200,10 +200,14 @@ class Edge:
     def unreadable(self, request: web.Request) -> web.Response:
         """400 for a body that cannot be decoded as its Content-Encoding says."""
         encoding = request.headers.get(hdrs.CONTENT_ENCODING, "")[:40]
-        error = ParseError(
-            "Bad Request: the body could not be decoded; send plain JSON, or valid gzip or "
-            "deflate with a matching Content-Encoding",
-            data={"content_encoding": encoding},
+        # The same data keys as every parse error; no place in JSON text is to blame: null.
+        error = ParseError.at(
+            f"the body is not valid {encoding}: it does not decode as Content-Encoding says",
+            None,
+            None,
+            None,
+            message="Bad Request: the body could not be decoded; send plain JSON, or valid gzip "
+            "or deflate with a matching Content-Encoding",
         )
         response = error_response(400, error)
         # The rest of the body cannot be parsed either: drop it and the connection, or

@@ -28,7 +28,14 @@ JSON_MEDIA_TYPES = frozenset(
 _COMMON_JSON_HEADERS = frozenset(
     {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
 )
-"""Content-Type values accepted without parsing; anything else is parsed, then judged."""
+"""Content-Type values accepted without parsing; anything else is parsed, then judged.
+
+No Content-Type at all is read as JSON too (tinyrpc, old scripts). That lets in no page a
+CORS preflight would have kept out: a page's ``fetch`` of a typeless body (an ArrayBuffer, a
+Blob without a type) sends no Content-Type, even in ``no-cors`` mode, but always an Origin
+("null" at least), and ``Edge.guard`` has already refused every Origin that is neither ours
+nor allowed. Forms always send a type, never a JSON one: 415.
+"""
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 """The console's files, shipped as package data (pyproject's package-data)."""
@@ -66,8 +73,13 @@ def routes(
     admission: Admission,
     websocket: Handler,
     event_streams: EventStreams,
+    notification_status: int = 204,
 ) -> list[web.RouteDef]:
-    """Every route of the server, in match order; unknown paths and methods get JSON errors."""
+    """Every route of the server, in match order; unknown paths and methods get JSON errors.
+
+    ``notification_status`` answers a POST of notifications only: 204, or 200 with an empty
+    body for clients that take nothing else (jsonrpclib-pelix).
+    """
 
     async def rpc(request: web.Request) -> web.StreamResponse:
         """JSON-RPC 2.0: one request, a notification or a batch (the hot path, edge inlined)."""
@@ -77,8 +89,10 @@ def routes(
         admission.inflight += 1
         try:
             cross_site = edge.guard(request, check_origin=True)
+            content_type = request.headers.get(hdrs.CONTENT_TYPE)
             if (
-                request.headers.get(hdrs.CONTENT_TYPE) not in _COMMON_JSON_HEADERS
+                content_type not in _COMMON_JSON_HEADERS
+                and content_type is not None
                 and request.content_type not in JSON_MEDIA_TYPES
             ):
                 raise web.HTTPUnsupportedMediaType()
@@ -115,7 +129,7 @@ def routes(
             response = edge.crash(request, request_id)
         else:
             if out is None:
-                response = web.Response(status=204)
+                response = web.Response(status=notification_status)
             else:
                 response = web.Response(body=out, content_type="application/json")
         finally:

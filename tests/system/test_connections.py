@@ -165,7 +165,10 @@ async def test_a_call_whose_client_hangs_up_is_cancelled() -> None:
 async def test_refusals_are_logged_once_each_and_counted_by_status() -> None:
     async with server_process() as server:
         async with connection(server) as (reader, writer):
-            writer.write(b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}")
+            writer.write(
+                b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                b"Content-Length: 2\r\n\r\n{}"
+            )
             assert (await answer(reader))[0] == 415
         async with connection(server) as (reader, writer):
             writer.write(b"NOT HTTP\r\n\r\n")

@@ -61,8 +61,15 @@ async def test_integers_beyond_64_bits_are_refused_not_rounded(
 ) -> None:
     body = b'{"jsonrpc":"2.0","method":"probe.echo","params":[' + literal + b'],"id":1}'
     _, response = await post(client, body)
-    assert response["error"]["code"] == -32700
-    assert "64-bit" in response["error"]["data"]["problem"]
+    assert response["id"] == 1
+    assert response["error"]["code"] == -32602
+    [problem] = response["error"]["data"]
+    assert (problem["path"], problem["type"], problem["value"]) == (
+        "value",
+        "int_out_of_range",
+        literal.decode(),
+    )
+    assert "64-bit" in problem["problem"]
 
 
 @pytest.mark.parametrize("literal", [b"18446744073709551615", b"-9223372036854775808"])
