@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from app.clock import Clock
+from app.ids import RANDOM, Ids
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ class StoreContext:
     clock: Clock
     redis: Link | None = None
     """The process's Redis pool, when ``settings.store`` names a Redis; opened by the app."""
+    ids: Ids = RANDOM
+    """Where new ids and tokens come from (random, but for demo mode's seeded records)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock) -> StoreContext:

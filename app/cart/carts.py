@@ -16,7 +16,6 @@ lines are frozen) rather than edit it, so a shallow copy is a snapshot.
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter, OrderedDict
 from datetime import UTC, datetime
 
@@ -25,6 +24,7 @@ from app.cart.models import MAX_QUANTITY, Cart, CartLine, CartStatus, Product
 from app.cart.money import ZERO
 from app.cart.owners import Owner, may_use, owner_of
 from app.clock import Clock
+from app.ids import RANDOM, Ids
 from app.rpc.access import Principal
 from app.rpc.errors import Overloaded, QuotaExceeded
 
@@ -44,8 +44,10 @@ class Carts:
         max_carts: int,
         max_carts_per_owner: int,
         max_lines: int,
+        ids: Ids = RANDOM,
     ) -> None:
         self._clock = clock
+        self._ids = ids
         self.currency = currency
         self.ttl_s = ttl_s
         self.max_carts = max_carts
@@ -78,7 +80,7 @@ class Carts:
             )
         if len(self._carts) >= self.max_carts:
             raise Overloaded(data={"reason": "too many open carts; try again later"})
-        cart_id = secrets.token_urlsafe(CART_ID_BYTES)
+        cart_id = self._ids.new("cart", CART_ID_BYTES)
         cart = Cart(
             cart_id=cart_id,
             status=CartStatus.OPEN,

@@ -40,6 +40,7 @@ class MemoryCartStore(Backend):
     def __init__(self, context: StoreContext, processor: Processor | None = None) -> None:
         """``processor`` is the card processor to charge (a fresh test-mode one by default)."""
         settings, self._clock = context.settings, context.clock
+        self._ids = context.ids
         self._catalog = Catalog.load(settings.cart_catalog)
         self._stock = Stock(self._catalog)
         self._carts = Carts(
@@ -49,6 +50,7 @@ class MemoryCartStore(Backend):
             max_carts=settings.cart_max_carts,
             max_carts_per_owner=settings.cart_max_carts_per_owner,
             max_lines=settings.cart_max_lines,
+            ids=context.ids,
         )
         self._orders = Orders()
         self._sales = Sales()
@@ -146,7 +148,7 @@ class MemoryCartStore(Backend):
         # Nothing below can fail: the stock was checked above, and nothing has awaited since.
         self._stock.take(wanted)
         order = Order(
-            order_id=new_order_id(),
+            order_id=new_order_id(self._ids),
             cart_id=cart_id,
             status="paid",
             lines=lines,

@@ -8,19 +8,18 @@ reveals another's. Every anonymous caller shares one principal, so they share ke
 
 from __future__ import annotations
 
-import secrets
-
 from app.cart.errors import CartNotFound, IdempotencyKeyReused, OrderNotFound
 from app.cart.models import Order
 from app.cart.owners import Owner, may_use
+from app.ids import Ids
 from app.rpc.access import Principal
 
 ORDER_ID_BYTES = 16
 
 
-def new_order_id() -> str:
+def new_order_id(ids: Ids) -> str:
     """A new order id: random, like a cart id, so ids give nothing away."""
-    return secrets.token_urlsafe(ORDER_ID_BYTES)
+    return ids.new("order", ORDER_ID_BYTES)
 
 
 def charge_key(caller: Principal, idempotency_key: str) -> str:

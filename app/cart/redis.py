@@ -25,7 +25,6 @@ seeded at ``open`` only where Redis has none. Keys, all under ``{<prefix>:cart}:
 
 from __future__ import annotations
 
-import secrets
 from importlib import resources
 
 from redis.commands.core import AsyncScript
@@ -52,6 +51,7 @@ class RedisCartStore(Backend):
     def __init__(self, context: StoreContext, processor: Processor | None = None) -> None:
         """``processor`` is the card processor that approves cards (a test-mode one by default)."""
         settings, self._clock = context.settings, context.clock
+        self._ids = context.ids
         self._catalog = Catalog.load(settings.cart_catalog)
         self._ttl_s = settings.cart_ttl_s
         self._caps = [str(settings.cart_max_carts), str(settings.cart_max_carts_per_owner)]
@@ -114,7 +114,7 @@ class RedisCartStore(Backend):
 
     async def create_cart(self, caller: Principal) -> Cart:
         """A new, empty cart belonging to ``caller`` (to nobody if it is anonymous)."""
-        cart_id = secrets.token_urlsafe(CART_ID_BYTES)
+        cart_id = self._ids.new("cart", CART_ID_BYTES)
         _, deadline, args = self._at(caller, cart_id)
         keys = [self._keys("cart", cart_id), self._keys("carts"), self._keys("held", caller.id)]
         args += [owner_of(caller) or "", *self._caps]
@@ -181,7 +181,7 @@ class RedisCartStore(Backend):
         charge. Raises ``OutOfStock`` listing every short line, or ``PaymentDeclined``,
         changing nothing either way.
         """
-        order_id = new_order_id()
+        order_id = new_order_id(self._ids)
         now, _, args = self._at(caller, cart_id)
         head, declined = b"", ""
         try:

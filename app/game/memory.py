@@ -26,13 +26,14 @@ class MemoryGameStore(Backend):
         self._rules = Rules.from_settings(settings)
         # Points are not secrets, and a seed makes rounds reproducible; None seeds from the OS.
         self._rng = random.Random(settings.game_seed)  # noqa: S311
-        self._round = Round(1, self._rules, self._rng)
+        self._ids = context.ids
+        self._round = Round(1, self._rules, self._rng, self._ids)
 
     def _current(self) -> tuple[Round, float]:
         """The round in play now, and now: the next round once the last one is over."""
         now = self._clock.time()
         if self._round.over(now):
-            self._round = Round(self._round.number + 1, self._rules, self._rng)
+            self._round = Round(self._round.number + 1, self._rules, self._rng, self._ids)
         return self._round, now
 
     async def join(self, caller: Principal, name: str) -> Joined:
@@ -64,7 +65,7 @@ class MemoryGameStore(Backend):
     async def new_round(self) -> RoundState:
         """Replace the round with a fresh one, in ``waiting``, with no players."""
         # Straight from the last round, even an over one: the number goes up by one only.
-        self._round = Round(self._round.number + 1, self._rules, self._rng)
+        self._round = Round(self._round.number + 1, self._rules, self._rng, self._ids)
         return self._round.state(self._clock.time())
 
     async def measure(self) -> list[Sample]:

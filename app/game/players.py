@@ -15,20 +15,21 @@ import secrets
 from dataclasses import dataclass
 
 from app.game.errors import BadCredentials
+from app.ids import Ids
 
 TOKEN_BYTES = 32
 """256 bits: far beyond guessing, and twice the 128 the issue asks for."""
 ID_BYTES = 12
 
 
-def new_player_id() -> str:
+def new_player_id(ids: Ids) -> str:
     """An unguessable public id for a player."""
-    return "p_" + secrets.token_urlsafe(ID_BYTES)
+    return ids.new("player", ID_BYTES, "p_")
 
 
-def new_token() -> str:
+def new_token(ids: Ids) -> str:
     """A fresh secret token for a player (shown to them once)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    return ids.new("player_token", TOKEN_BYTES)
 
 
 def digest(token: str) -> bytes:
@@ -37,7 +38,7 @@ def digest(token: str) -> bytes:
 
 
 # Compared against when the id is unknown, so both failures cost the same.
-_DECOY = digest(new_token())
+_DECOY = digest(secrets.token_urlsafe(TOKEN_BYTES))
 
 
 @dataclass(slots=True)

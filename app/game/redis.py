@@ -71,6 +71,7 @@ class RedisGameStore(Backend):
     def __init__(self, context: StoreContext) -> None:
         settings = context.settings
         self._clock = context.clock
+        self._ids = context.ids
         self._rules = rules = Rules.from_settings(settings)
         # Points are not secrets, and a seed makes rounds reproducible; None seeds from the OS.
         self._rng = random.Random(settings.game_seed)  # noqa: S311
@@ -105,7 +106,7 @@ class RedisGameStore(Backend):
         """Add a player named ``name``, of ``caller``'s, to the round; the answer holds its
         one-time token."""
         check_name(name)
-        player_id, token = new_player_id(), new_token()
+        player_id, token = new_player_id(self._ids), new_token(self._ids)
         async with self._drawing() as rng:
             emoji = rng.choice(AVATARS)
             record = orjson.dumps({"name": name, "emoji": emoji, "owner": caller.id})

@@ -36,6 +36,7 @@ from app.game.models import (
 from app.game.players import Player, authenticate, digest, new_player_id
 from app.game.players import new_token as new_player_token
 from app.game.rules import level, roll
+from app.ids import RANDOM, Ids
 from app.names import check_name, name_key
 from app.rpc.errors import QuotaExceeded
 from app.settings import Settings
@@ -75,10 +76,11 @@ class Rules:
 class Round:
     """A round's whole state. Methods check, then change, without yielding in between."""
 
-    def __init__(self, number: int, rules: Rules, rng: random.Random) -> None:
+    def __init__(self, number: int, rules: Rules, rng: random.Random, ids: Ids = RANDOM) -> None:
         self.number = number
         self.rules = rules
         self._rng = rng
+        self._ids = ids
         self.phase = Phase.WAITING
         self.players: dict[str, Player] = {}
         self._names: set[str] = set()
@@ -132,9 +134,9 @@ class Round:
             )
         if len(self.players) >= self.rules.max_players:
             raise RoundFull(data={"max_players": self.rules.max_players})
-        token = new_player_token()
+        token = new_player_token(self._ids)
         player = Player(
-            id=new_player_id(),
+            id=new_player_id(self._ids),
             name=name,
             emoji=self._rng.choice(AVATARS),
             token_digest=digest(token),

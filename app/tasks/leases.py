@@ -16,19 +16,20 @@ from __future__ import annotations
 
 import secrets
 
+from app.ids import Ids
 from app.tasks.errors import LeaseLost
 from app.tasks.models import Outcome
 from app.tasks.records import Attempt, Task
 
 
-def grant(task: Task, worker_id: str, now: float, ttl_s: float, keep: int) -> Attempt:
-    """A new live attempt of ``task`` for ``worker_id``, appended to its history, of which
-    the newest ``keep`` are kept (``task.attempt`` still counts them all)."""
+def grant(task: Task, worker_id: str, now: float, ttl_s: float, keep: int, ids: Ids) -> Attempt:
+    """A new live attempt of `task` for `worker_id`, with a lease id from `ids`, appended to
+    its history, of which the newest `keep` are kept (`task.attempt` still counts them all)."""
     deadline = now + task.timeout_s
     task.attempt += 1
     attempt = Attempt(
         number=task.attempt,
-        secret="l_" + secrets.token_urlsafe(18),
+        secret=ids.new("lease", 18, "l_"),
         worker_id=worker_id,
         started_at=now,
         expires_at=min(now + ttl_s, deadline),

@@ -60,7 +60,8 @@ class MemoryTaskStore(Backend):
     """The in-process task store: state lives as long as the process."""
 
     def __init__(self, context: StoreContext) -> None:
-        self._queue = TaskQueue(QueueLimits.from_settings(context.settings), context.clock)
+        limits = QueueLimits.from_settings(context.settings)
+        self._queue = TaskQueue(limits, context.clock, ids=context.ids)
         self._timers = TimerLoop(self._queue.deadlines, context.clock, self._sweep)
         self._claims: deque[_Claim] = deque()
         self._watchers: dict[str, list[asyncio.Future[None]]] = {}

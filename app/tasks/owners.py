@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
+from app.ids import Ids
 from app.rpc.access import ANONYMOUS, Principal
 from app.tasks.records import Task
 from app.tasks.workers import WorkerRecord, Workers
@@ -28,9 +28,9 @@ TOKEN_BYTES = 32
 """256 random bits: a plain SHA-256 digest of the token is then safe to store."""
 
 
-def new_token() -> tuple[str, bytes]:
+def new_token(ids: Ids) -> tuple[str, bytes]:
     """A fresh ``worker_token`` and the digest to keep instead of it."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = ids.new("worker_token", TOKEN_BYTES)
     return token, token_digest(token)
 
 

@@ -14,7 +14,6 @@ act as the worker holding it (``WorkerNotFound``). What a submit or a report may
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -108,7 +107,7 @@ class TaskQueue(RosterQueue):
             owner, stored_size(payload_json, result_json, NULL, dependencies=len(dep_ids))
         )
         task = Task(
-            id="t_" + secrets.token_urlsafe(12),
+            id=self.ids.new("task", 12, "t_"),
             seq=next(self._seq),
             type=type_,
             queue=queue,

@@ -100,6 +100,7 @@ class RedisTaskStore(Backend):
     def __init__(self, context: StoreContext) -> None:
         self._limits = QueueLimits.from_settings(context.settings)
         self._clock = context.clock
+        self._ids = context.ids
         link = context.link()
         self._link = link
         self._task_key = link.keyspace("tasks")
@@ -217,7 +218,7 @@ class RedisTaskStore(Backend):
             await self._run("sweep", None, (), now)
             raise refusal
         args: list[Arg] = [
-            "t_" + secrets.token_urlsafe(12),
+            self._ids.new("task", 12, "t_"),
             type_,
             queue,
             encode(payload),
@@ -387,9 +388,9 @@ class RedisTaskStore(Backend):
         queues: Collection[str],
         capacity: int,
     ) -> Registration:
-        token, digest = owners.new_token()
+        token, digest = owners.new_token(self._ids)
         args: list[Arg] = [
-            "w_" + secrets.token_urlsafe(12),
+            self._ids.new("worker", 12, "w_"),
             name,
             orjson.dumps(sorted(set(types))),
             orjson.dumps(sorted(set(queues))),

@@ -30,7 +30,7 @@ class RosterQueue(ExpiringQueue):
         how often to call in and how long a lease lasts.
         """
         now = self.sweep()
-        token, digest = owners.new_token()
+        token, digest = owners.new_token(self.ids)
         worker = self.workers.register(name, types, queues, capacity, caller.id, digest, now)
         self.deadlines.add(self.workers.silent_since(worker), Kind.WORKER, worker.id)
         return Registration(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from app.clock import Clock
+from app.ids import RANDOM, Ids
 from app.rpc.access import Principal
 from app.settings import Settings
 from app.tasks import deps, leases, owners
@@ -88,14 +89,24 @@ class QueueLimits:
 
 
 class QueueState:
-    def __init__(self, limits: QueueLimits, clock: Clock, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        limits: QueueLimits,
+        clock: Clock,
+        rng: random.Random | None = None,
+        ids: Ids = RANDOM,
+    ) -> None:
         self.limits = limits
         self.clock = clock
+        self.ids = ids
+        """Where task ids, lease ids, worker ids and worker tokens come from."""
         # Seeded from the global generator (jitter, not security), so that a test framework
         # that seeds it (hypothesis does) replays the same backoffs.
         self._rng = rng or random.Random(random.getrandbits(64))  # noqa: S311
         self.tasks: dict[str, Task] = {}
-        self.workers = Workers(limits.heartbeat_s, limits.max_workers, limits.max_workers_per_owner)
+        self.workers = Workers(
+            limits.heartbeat_s, limits.max_workers, limits.max_workers_per_owner, ids
+        )
         self.deadlines = Deadlines()
         self.budget = Budget(limits.caps)
         self._ready = ReadyQueues()
@@ -176,7 +187,7 @@ class QueueState:
                 break
             task = self.tasks[task_id]
             attempt = leases.grant(
-                task, worker.id, now, self.limits.lease_ttl_s, self.limits.attempts_kept
+                task, worker.id, now, self.limits.lease_ttl_s, self.limits.attempts_kept, self.ids
             )
             self._move(task, TaskState.RUNNING)
             task.progress = None

@@ -19,11 +19,11 @@ hold even when the worker named has gone.
 from __future__ import annotations
 
 import bisect
-import secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from app.ids import RANDOM, Ids
 from app.rpc.errors import Overloaded, QuotaExceeded
 from app.tasks.errors import WorkerNotFound
 from app.tasks.models import Health
@@ -67,9 +67,14 @@ class WorkerRecord:
 
 class Workers:
     def __init__(
-        self, heartbeat_s: float, max_workers: int = 1000, max_per_owner: int = 100
+        self,
+        heartbeat_s: float,
+        max_workers: int = 1000,
+        max_per_owner: int = 100,
+        ids: Ids = RANDOM,
     ) -> None:
         self.heartbeat_s = heartbeat_s
+        self._mint = ids
         self.max_workers = max_workers
         self.max_per_owner = max_per_owner
         self._workers: dict[str, WorkerRecord] = {}
@@ -90,7 +95,7 @@ class Workers:
         """A new worker of ``owner``'s, once there is room for it (see the module doc)."""
         self._make_room(owner)
         worker = WorkerRecord(
-            id="w_" + secrets.token_urlsafe(12),
+            id=self._mint.new("worker", 12, "w_"),
             name=name,
             types=tuple(sorted(set(types))),
             queues=tuple(sorted(set(queues))),

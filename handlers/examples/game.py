@@ -1,4 +1,8 @@
-"""Examples for game.* methods, shown in the OpenRPC document and checked against them."""
+"""Examples for game.* methods, shown in the OpenRPC document and checked against them.
+
+Demo mode (`rpc-hub serve --demo`, app/server/demo.py) seeds player `PLAYER_NAME` with
+this id and token, waiting alone, so that the join example starts the round and the moves go.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ from typing import Any
 
 from app.rpc.namespace import Example
 
-_PLAYER = "p_3kTMd1eYhP0q2RxZ"
+PLAYER_ID = "p_3kTMd1eYhP0q2RxZ"
+PLAYER_NAME = "Ada"
 # Shown in OpenRPC as an illustration; real tokens come from secrets at join.
-_TOKEN = "Yt2v8yXo0m0i0vGkz3fJp0m7cF1u4hQ6l9nE2sWbA5c"  # noqa: S105
+PLAYER_TOKEN = "Yt2v8yXo0m0i0vGkz3fJp0m7cF1u4hQ6l9nE2sWbA5c"  # noqa: S105
 _ROUND: dict[str, Any] = {
     "round": 1,
     "phase": "playing",
@@ -25,33 +30,34 @@ _ROUND: dict[str, Any] = {
 
 JOIN: list[Example] = [
     Example(
-        "first player",
-        {"name": "Ada"},
+        "the second player",
+        {"name": "Grace"},
         {
-            "player_id": _PLAYER,
-            "player_token": _TOKEN,
-            "name": "Ada",
-            "emoji": "🦊",
+            "player_id": "p_8QwZr2LmXv5Tn0Ka",
+            "player_token": "c4Jd9LqW0xZ7mT2vR5nB8yH1kP6sF3gA0eU4iO7rK2w",
+            "name": "Grace",
+            "emoji": "🐙",
             "round": 1,
-            "phase": "waiting",
-            "message": "Welcome, Ada 🦊! Waiting for 1 more player.",
+            "phase": "playing",
+            "message": "Welcome, Grace 🐙! The round is on: make your move!",
         },
+        summary="Two players start the round.",
     )
 ]
 
 MOVE: list[Example] = [
     Example(
         "an attack",
-        {"player_id": _PLAYER, "player_token": _TOKEN, "action": "attack"},
+        {"player_id": PLAYER_ID, "player_token": PLAYER_TOKEN, "action": "attack"},
         {
             "action": "attack",
             "points": 32,
-            "score": 132,
-            "level": 2,
-            "leveled_up": True,
+            "score": 32,
+            "level": 1,
+            "leveled_up": False,
             "rank": 1,
             "won": False,
-            "message": "⚔️ Attack hits for 32 points! Level up: you are level 2!",
+            "message": "⚔️ Attack hits for 32 points!",
         },
     )
 ]
@@ -59,13 +65,13 @@ MOVE: list[Example] = [
 STATUS: list[Example] = [
     Example(
         "a player",
-        {"player_id": _PLAYER},
+        {"player_id": PLAYER_ID},
         {
-            "player_id": _PLAYER,
-            "name": "Ada",
+            "player_id": PLAYER_ID,
+            "name": PLAYER_NAME,
             "emoji": "🦊",
-            "score": 132,
-            "level": 2,
+            "score": 32,
+            "level": 1,
             "rank": 1,
         },
     )
@@ -76,8 +82,8 @@ LEADERBOARD: list[Example] = [
         "the top two",
         {"limit": 2},
         [
-            {"rank": 1, "medal": "🥇", "name": "Ada", "emoji": "🦊", "score": 132, "level": 2},
-            {"rank": 2, "medal": "🥈", "name": "Grace", "emoji": "🐙", "score": 45, "level": 1},
+            {"rank": 1, "medal": "🥇", "name": "Ada", "emoji": "🦊", "score": 32, "level": 1},
+            {"rank": 2, "medal": "🥈", "name": "Grace", "emoji": "🐙", "score": 0, "level": 1},
         ],
     )
 ]

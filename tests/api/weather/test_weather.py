@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from app.clock import ManualClock
+from app.rpc.openrpc import DATE_TIME_PATTERN
 from app.server import build_api
 from app.settings import Settings
 from handlers import weather
@@ -60,7 +61,9 @@ def test_openrpc_declares_errors_and_precise_results() -> None:
     current = schemas["CurrentWeather"]["properties"]
     assert current["units"]["enum"] == ["C", "F", "K"]
     assert "snow" in current["condition"]["enum"]
-    assert current["observed_at"]["format"] == "date-time"
+    # A pattern, not `format`: OpenRPC's checker (Ajv 7, strict) cannot compile formats.
+    assert current["observed_at"]["pattern"] == DATE_TIME_PATTERN
+    assert "format" not in current["observed_at"]
     assert current["humidity_pct"] == {
         "maximum": 100,
         "minimum": 0,
