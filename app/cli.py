@@ -7,6 +7,8 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -45,12 +47,40 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _openrpc_arguments(parser: argparse.ArgumentParser) -> None:
+    settings.add_arguments(parser)
+    parser.add_argument(
+        "--diff",
+        metavar="OLD.json",
+        help="list what changed since OLD.json (- reads it from stdin), each change breaking "
+        "or additive, instead of printing the document; exit 1 if any is breaking",
+    )
+
+
 def _openrpc(args: argparse.Namespace) -> int:
     from app.server import build_api
 
     _, document = build_api(_settings(args))
+    if args.diff is not None:
+        return _openrpc_diff(args.parser, args.diff, document)
     sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
+
+
+def _openrpc_diff(parser: argparse.ArgumentParser, source: str, document: dict[str, Any]) -> int:
+    from app.rpc import openrpc_diff
+
+    name = "stdin" if source == "-" else source
+    try:
+        old = orjson.loads(sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes())
+        changes = openrpc_diff.diff(old, document)
+    except OSError as error:
+        parser.exit(2, f"rpc-hub openrpc: cannot read {name}: {error.strerror}\n")
+    except (orjson.JSONDecodeError, openrpc_diff.DocumentError) as error:
+        parser.exit(2, f"rpc-hub openrpc: {name}: {error}\n")
+    sys.stdout.writelines(f"{change}\n" for change in changes)
+    sys.stderr.write(f"rpc-hub openrpc: {openrpc_diff.summary(changes, old, document)}\n")
+    return 1 if openrpc_diff.breaking(changes) else 0
 
 
 def _worker_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +97,12 @@ def _worker(args: argparse.Namespace) -> int:
 
 COMMANDS = [
     Command("serve", "run the JSON-RPC server", settings.add_arguments, _serve),
-    Command("openrpc", "print the OpenRPC document", settings.add_arguments, _openrpc),
+    Command(
+        "openrpc",
+        "print the OpenRPC document, or what changed since an older one",
+        _openrpc_arguments,
+        _openrpc,
+    ),
     Command("call", "call a method on a running server", remote.configure_call, remote.run_call),
     Command(
         "methods",

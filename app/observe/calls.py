@@ -1,4 +1,5 @@
-"""Per-call metrics in gRPC's names: calls started, handled by outcome, and how long they took.
+"""Per-call metrics in gRPC's names: calls started, handled by outcome, and how long they took;
+and the calls to deprecated methods, which tell when one can go.
 
 Fed by the engine's call records, once per request body: counting is plain integer
 arithmetic on slots made at start-up for every registered method (prometheus-client's own
@@ -43,8 +44,10 @@ class _Method:
 
 
 class CallMetrics(Collector):
-    def __init__(self, methods: Iterable[str]) -> None:
+    def __init__(self, methods: Iterable[str], deprecated: Iterable[str] = ()) -> None:
         self._methods = {name: _Method() for name in (*methods, OTHER)}
+        self._deprecated = {name: self._methods[name] for name in deprecated}
+        """Their slots, read only when scraped: a call to one costs nothing extra."""
         self.started: Mapping[str, int] = {}
         """The engine's own count of calls started, by registered name (its dispatcher's)."""
         self._batches = [0] * (len(BATCH_BUCKETS) + 1)
@@ -96,7 +99,18 @@ class CallMetrics(Collector):
             "rpc_batch_size", "Calls per request body (1: a single call)."
         )
         batch.add_metric([], _buckets(BATCH_BUCKETS, self._batches), self._batch_sum)
-        yield from (started, handled, seconds, batch)
+        yield from (started, handled, seconds, batch, self._deprecated_calls())
+
+    def _deprecated_calls(self) -> Metric:
+        # Every answer counts, refusals too: each is a client still calling the method.
+        calls = CounterMetricFamily(
+            "rpc_deprecated_calls",
+            "Calls to deprecated methods, by method: clients still to move to the replacement.",
+            labels=["method"],
+        )
+        for name, slot in self._deprecated.items():
+            calls.add_metric([name], slot.ok + sum(slot.failed.values()))
+        return calls
 
     def _other_started(self) -> int:
         # The engine counts only registered names; every other answer was an _OTHER start.

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import itertools
 import logging
 import math
 import uuid
@@ -38,19 +39,22 @@ from typing import Any
 
 from app.limits.store import RateLimitStore
 from app.rpc.access import ANONYMOUS, Principal
-from app.rpc.codec import decode, deeper_than, encode
+from app.rpc.codec import OUT_OF_RANGE, BigInt, big_ints, decode, deeper_than, encode
 from app.rpc.context import CallContext
 from app.rpc.eager import Suspended
 from app.rpc.errors import (
     BatchTooLarge,
     CallTimeout,
     InternalError,
+    InvalidParams,
     InvalidRequest,
     MethodNotFound,
     RPCError,
     TooDeeplyNested,
 )
 from app.rpc.meter import Meter
+from app.rpc.namespace import Method
+from app.rpc.params import Binder
 from app.rpc.registry import Entry, Registry
 from app.rpc.session import Stream
 
@@ -111,8 +115,10 @@ class _Target:
     context_index: int | None
     timeout_s: float
     check_depth: bool
+    binder: Binder
     scope: str | None
-    deprecated: bool
+    deprecated: str
+    """Empty, or what the warning logged for each call says to do instead."""
 
 
 @dataclass(slots=True)
@@ -125,6 +131,8 @@ class _Request:
     records: list[CallRecord]
     rate_key: str
     stream: Stream | None
+    big_ints: bool = False
+    """Whether the body holds integers beyond 64 bits (``BigInt``), which params may not."""
 
 
 @dataclass(slots=True)
@@ -167,8 +175,9 @@ class Dispatcher:
             context_index=kinds.index(CallContext) if CallContext in kinds else None,
             timeout_s=entry.declared.timeout_s or self._limits.call_timeout_s,
             check_depth=entry.binder.nesting > self._params_depth,
+            binder=entry.binder,
             scope=entry.scope,
-            deprecated=entry.declared.deprecated,
+            deprecated=_deprecation(entry.declared),
         )
 
     async def dispatch(
@@ -191,7 +200,7 @@ class Dispatcher:
             await self._meter.precheck(request.rate_key, len(body))
         started = perf_counter()
         try:
-            doc = decode(body, self._limits.max_depth)
+            doc, request.big_ints = decode(body, self._limits.max_depth)
         except RPCError as exc:
             response: Any = self._refuse(None, exc, started, request)
         else:
@@ -287,8 +296,12 @@ class Dispatcher:
         if notification:
             id_ = None
         elif id_ is not None and type(id_) not in (str, int, float):
-            error = _invalid('"id" must be a string, a number or null')
-            return self._refuse(None, error, started, request)
+            problem = (
+                f'"id" is an integer {OUT_OF_RANGE}'
+                if type(id_) is BigInt
+                else '"id" must be a string, a number or null'
+            )
+            return self._refuse(None, _invalid(problem), started, request)
         if doc.get("jsonrpc") != "2.0":
             return self._refuse(id_, _invalid('"jsonrpc" must be exactly "2.0"'), started, request)
         name = doc.get("method")
@@ -319,7 +332,14 @@ class Dispatcher:
             ):
                 raise TooDeeplyNested(data={"limit": self._limits.max_depth})
             if target.deprecated:
-                log.warning("deprecated method %s called (request %s)", name, request.id)
+                log.warning(
+                    "deprecated method %s called (request %s): %s",
+                    name,
+                    request.id,
+                    target.deprecated,
+                )
+            if request.big_ints and params is not None:
+                _refuse_big_ints(target.binder, params)
             args, kwargs = target.bind(params)
             prefix = target.prefix
             if target.context_index is not None:
@@ -419,6 +439,29 @@ class Dispatcher:
 
 def _invalid(problem: str) -> InvalidRequest:
     return InvalidRequest(data={"problem": problem})
+
+
+_BIG_INTS_LISTED = 10
+"""At most this many big integers are listed in one -32602: a body can hold thousands."""
+
+
+def _refuse_big_ints(binder: Binder, params: list[Any] | dict[str, Any]) -> None:
+    """Raise -32602 naming each integer in ``params`` beyond 64 bits, if there are any."""
+    found = list(itertools.islice(big_ints(params), _BIG_INTS_LISTED))
+    if found:
+        problem = f"Integer {OUT_OF_RANGE}"
+        raise InvalidParams(
+            data=[
+                binder.problem_at(path, problem, "int_out_of_range", value) for path, value in found
+            ]
+        )
+
+
+def _deprecation(method: Method) -> str:
+    """What the warning for each call of `method` advises; empty if it is not deprecated."""
+    if not method.deprecated:
+        return ""
+    return f"use {method.replaced_by} instead" if method.replaced_by else "no replacement is named"
 
 
 def _with_context(

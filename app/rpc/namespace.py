@@ -42,7 +42,10 @@ class Method:
     """Domain errors the method can raise, declared for OpenRPC."""
     examples: Sequence[Example] = ()
     deprecated: bool = False
-    """Shown in OpenRPC; each call to a deprecated method is logged as a warning."""
+    """Shown in OpenRPC; each call to a deprecated method is logged as a warning and counted."""
+    replaced_by: str = ""
+    """The full name of the method to call instead (such as `calc.add`), for a deprecated one:
+    OpenRPC shows it as `x-replaced-by`, and the warning for each call names it."""
     idempotent: bool = False
     """Safe to repeat, so clients may retry it after a connection error."""
     redact_values: bool = False

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic.json_schema import JsonSchemaMode
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
+from pydantic_core import core_schema, to_jsonable_python
 
 from app.rpc.namespace import Example
 from app.rpc.registry import Entry, Registry
@@ -36,8 +37,8 @@ BEARER_SCHEME = {
     "scheme": "bearer",
     "bearerFormat": "rpch_<id>_<secret>",
     "description": (
-        "An API key (rpc-hub keys new) as Authorization: Bearer <key>. Each method's "
-        "x-security names the scope it needs; the admin scope grants every scope. Calls "
+        "An API key (`rpc-hub keys new`) as `Authorization: Bearer <key>`. Each method's "
+        "`x-security` names the scope it needs; the admin scope grants every scope. Calls "
         "without a key hold the server's anonymous scopes."
     ),
 }
@@ -51,7 +52,9 @@ def build(registry: Registry, version: str) -> dict[str, Any]:
     for entry in entries:
         inputs.append(((entry.name, "params"), "validation", TypeAdapter(entry.binder.model)))
         inputs.append(((entry.name, "result"), "serialization", TypeAdapter(entry.result_type)))
-    schemas, definitions = TypeAdapter.json_schemas(inputs, ref_template=_REF_TEMPLATE)
+    schemas, definitions = TypeAdapter.json_schemas(
+        inputs, ref_template=_REF_TEMPLATE, schema_generator=_Schemas
+    )
     shared = definitions.get("$defs", {})
     methods = []
     for entry in entries:
@@ -82,6 +85,30 @@ def build(registry: Registry, version: str) -> dict[str, Any]:
     }
 
 
+class _Schemas(GenerateJsonSchema):
+    """pydantic's JSON Schemas, with the dates and date-times of results as patterns.
+
+    OpenRPC's own checker, `@open-rpc/test-coverage`, validates a result that is not the
+    example's with Ajv 7 in strict mode and no formats, which refuses to compile a schema
+    with any `format`; params keep theirs (the browser console reads them).
+    """
+
+    def datetime_schema(self, schema: core_schema.DatetimeSchema) -> JsonSchemaValue:
+        if self.mode == "serialization":
+            return {"type": "string", "pattern": DATE_TIME_PATTERN}
+        return super().datetime_schema(schema)
+
+    def date_schema(self, schema: core_schema.DateSchema) -> JsonSchemaValue:
+        if self.mode == "serialization":
+            return {"type": "string", "pattern": DATE_PATTERN}
+        return super().date_schema(schema)
+
+
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
+"""What pydantic writes: RFC 3339, without the offset for a naive date-time."""
+
+
 def _method(entry: Entry, params: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     declared = entry.declared
     method: dict[str, Any] = {"name": entry.name, "summary": entry.summary}
@@ -99,6 +126,9 @@ def _method(entry: Entry, params: dict[str, Any], result: dict[str, Any]) -> dic
     method["paramStructure"] = entry.binder.param_structure
     if declared.deprecated:
         method["deprecated"] = True
+    if declared.replaced_by:
+        # OpenRPC has no field for it; the registry has checked it names a live method.
+        method["x-replaced-by"] = declared.replaced_by
     if declared.idempotent:
         method["x-idempotent"] = True
     if entry.scope is not None:
@@ -128,9 +158,7 @@ def _descriptors(params: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _example(entry: Entry, example: Example) -> dict[str, Any]:
-    params = example.params
-    if isinstance(params, list):
-        params = named_params(entry, params)
+    params = named_params(entry, example.params)
     pairing: dict[str, Any] = {"name": example.name}
     if example.summary:
         pairing["summary"] = example.summary
@@ -139,10 +167,32 @@ def _example(entry: Entry, example: Example) -> dict[str, Any]:
     return pairing
 
 
-def named_params(entry: Entry, params: list[Any]) -> dict[str, Any]:
-    """Positional example params, by name (OpenRPC examples are always named)."""
+def named_params(entry: Entry, params: dict[str, Any] | list[Any]) -> dict[str, Any]:
+    """An example's params by name, in the method's order, each optional one it skips before
+    its last given one filled in with its default.
+
+    Pairings name their params, but tools send them in pairing order as an array (such as
+    `@open-rpc/test-coverage` for a method that is not `by-name`), so an example written
+    `{"city": "Paris", "units": "F"}` must list `country` between them to mean the same.
+    """
     binder = entry.binder
-    named = dict(zip(binder.positional, params, strict=False))
-    if binder.var_positional is not None:
-        named[binder.var_positional] = params[len(binder.positional) :]
+    if isinstance(params, list):
+        given = dict(zip(binder.positional, params, strict=False))
+        if binder.var_positional is not None:
+            given[binder.var_positional] = params[len(binder.positional) :]
+    else:
+        given = params
+    fields = binder.model.model_fields
+    names = list(fields)
+    end = max((names.index(name) + 1 for name in given if name in fields), default=0)
+    named: dict[str, Any] = {}
+    for name in names[:end]:
+        if name in given:
+            named[name] = given[name]
+        elif not fields[name].is_required():
+            default = fields[name].get_default(call_default_factory=True)
+            named[name] = to_jsonable_python(default)
+        # A required param left out is the example's mistake, which its schema check names.
+    # So are unknown names: kept, in the order given, for that check to report.
+    named.update((name, value) for name, value in given.items() if name not in fields)
     return named

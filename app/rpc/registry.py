@@ -2,7 +2,7 @@
 
 Compiling checks what would otherwise fail per call or drift silently: names follow
 ``namespace.snake_case``, ``rpc.*`` stays reserved, every parameter and result is typed,
-and no two domain errors share a code.
+no two domain errors share a code, and a deprecated method's replacement exists.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ class Registry:
             if namespace.name == RESERVED_NAMESPACE:
                 raise RegistryError(f"the {RESERVED_NAMESPACE}.* namespace is reserved")
             self._add_namespace(namespace)
+        self._check_replacements()
 
     def add_builtin(self, method: Method) -> None:
         """Register a method of the reserved ``rpc.*`` namespace (engine use only)."""
@@ -81,6 +82,15 @@ class Registry:
     def scopes(self) -> frozenset[str]:
         """Every scope some method needs."""
         return frozenset(entry.scope for entry in self._entries.values() if entry.scope)
+
+    @property
+    def deprecated(self) -> dict[str, str]:
+        """Each deprecated method, with the one to use instead ("" where none is named)."""
+        return {
+            entry.name: entry.declared.replaced_by
+            for entry in self._entries.values()
+            if entry.declared.deprecated
+        }
 
     @property
     def errors(self) -> dict[int, type[DomainError]]:
@@ -128,6 +138,23 @@ class Registry:
             result_type=get_type_hints(method.func, include_extras=True)["return"],
             scope=scope,
         )
+
+    def _check_replacements(self) -> None:
+        # Once every namespace is in, so a replacement may live in any of them.
+        for name, entry in self._entries.items():
+            replaced_by = entry.declared.replaced_by
+            if not replaced_by:
+                continue
+            if not entry.declared.deprecated:
+                raise RegistryError(f"{name}: replaced_by is set, so it needs deprecated=True")
+            replacement = self._entries.get(replaced_by)
+            if replacement is None:
+                raise RegistryError(f"{name}: replaced_by names {replaced_by!r}, no such method")
+            if replacement.declared.deprecated:
+                raise RegistryError(
+                    f"{name}: replaced_by names {replaced_by!r}, which is deprecated too: "
+                    "name the method that replaces it"
+                )
 
     def _add_error(self, method: str, error: type[DomainError]) -> None:
         code = getattr(error, "code", None)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from app import __version__
 from app.clock import Clock, SystemClock
 from app.observe import tracing
 from app.observe.calls import CallMetrics
@@ -24,6 +23,7 @@ from app.rpc.discovery import Discovery
 from app.rpc.dispatch import CallRecord, CallRecorder, Limits
 from app.rpc.registry import Registry
 from app.rpc.session import SessionLimits
+from app.server import demo
 from app.server.builtin import BUILTIN, ENGINE
 from app.server.call_log import CallLog
 from app.server.keys import (
@@ -50,13 +50,14 @@ from app.transport.hosts import HostPolicy
 from app.transport.sse import EventStreams
 from app.transport.streams import Streams
 from app.transport.ws import websocket_handler
+from handlers import API_VERSION
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
 
 _NOT_INJECTED = (
     "handlers are not given the Settings; a store reads them from its StoreContext "
-    "(see README, Adding a namespace)"
+    "(see docs/extending.md)"
 )
 
 
@@ -84,7 +85,7 @@ def _api(settings: Settings, plugins: Sequence[Plugin] | None) -> tuple[Registry
         injectable=stores,
         refused={Settings: _NOT_INJECTED},
     )
-    discovery = Discovery(openrpc.build(registry, __version__))
+    discovery = Discovery(openrpc.build(registry, API_VERSION))
     registry.add_builtin(discovery.method())
     return registry, discovery
 
@@ -105,7 +106,10 @@ def create_app(
         plugins = served_plugins(settings)
     plugins = [ENGINE, *plugins]
     registry, discovery = _api(settings, plugins)
-    stores = Stores(plugins, StoreContext.from_settings(settings, clock or SystemClock()))
+    context = StoreContext.from_settings(settings, clock or SystemClock())
+    if settings.demo:
+        context = demo.prepared(context)
+    stores = Stores(plugins, context)
     cors = CorsPolicy.from_origins(settings.cors_origins)
     if tracer is None:
         tracer = tracing.from_environment("rpc-hub")
@@ -120,7 +124,7 @@ def create_app(
         if settings.call_log and settings.log_level in ("debug", "info")
         else None
     )
-    calls = CallMetrics(registry.names) if settings.metrics else None
+    calls = CallMetrics(registry.names, registry.deprecated) if settings.metrics else None
     dispatcher = observed_dispatcher(
         registry,
         Limits(
@@ -141,6 +145,8 @@ def create_app(
     app[STORES] = stores
     app[DISPATCHER] = dispatcher
     app.cleanup_ctx.append(_stores_lifecycle)
+    if settings.demo:
+        app.cleanup_ctx.append(demo.seeded(stores, context))  # once the stores are open
     if call_log is not None:
         app.on_cleanup.append(_flusher(call_log))
     edge = Edge(
@@ -186,6 +192,7 @@ def create_app(
             admission,
             websocket,
             event_streams,
+            notification_status=settings.notification_status,
         )
     )
     return app

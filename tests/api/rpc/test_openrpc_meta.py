@@ -13,13 +13,13 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from app import __version__
 from app.plugins import Plugin
 from app.rpc.errors import Conflict, NotFound
 from app.rpc.namespace import Example, Method, Namespace
 from app.server import build_api
 from app.server.builtin import BUILTIN
 from app.settings import Settings
+from handlers import API_VERSION
 from tests.helpers.openrpc_schemas import meta_errors, meta_validator
 from tests.helpers.probe import Probe
 from tests.helpers.rpc import MakeClient, result
@@ -134,9 +134,9 @@ def test_varied_types_give_a_valid_document() -> None:
     assert methods["shapes.draw"]["errors"] == [{"code": 9102, "message": "Drawing exists"}]
 
 
-def test_info_version_is_the_package_version() -> None:
+def test_info_version_is_the_api_version() -> None:
     _, document = build_api(Settings())
-    assert document["info"]["version"] == __version__
+    assert document["info"]["version"] == API_VERSION
 
 
 async def test_rpc_discover_and_the_route_serve_the_same_valid_document(
