@@ -7,13 +7,11 @@ adds more, naming a Plugin, a Namespace (which needs no store) or a sequence of 
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.references import resolve
 from app.rpc.namespace import Namespace
 from app.stores import Backend, StartupError, StoreContext
 
@@ -55,20 +53,11 @@ class Plugin:
 
 
 def load_plugins(references: Iterable[str]) -> list[Plugin]:
-    """Import each ``module:attribute``: a Plugin, a Namespace, or a sequence of them.
-
-    Modules are found from the current directory too, as uvicorn finds apps: the
-    ``rpc-hub`` console script does not put it on ``sys.path`` by itself.
-    """
+    """Import each `module:attribute` (see `app.references`): a Plugin, a Namespace, or a
+    sequence of them."""
     plugins: list[Plugin] = []
-    references = list(references)
-    if references and os.getcwd() not in sys.path:
-        sys.path.append(os.getcwd())  # last: it must not shadow installed modules
     for reference in references:
-        module_name, _, attribute = reference.partition(":")
-        if not module_name or not attribute:
-            raise ValueError(f"plugin {reference!r} must look like package.module:attribute")
-        found = getattr(importlib.import_module(module_name), attribute)
+        found = resolve(reference)
         items = found if isinstance(found, list | tuple) else [found]
         for item in items:
             if isinstance(item, Plugin):

@@ -12,7 +12,6 @@ from ``rpc-hub worker --plugin package.module:attribute`` with the same two shap
 from __future__ import annotations
 
 import asyncio
-import importlib
 import math
 import operator
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
+from app.references import resolve
 from app.rpc.types import INT_MAX, INT_MIN
 
 ENTRY_POINT_GROUP = "rpc_hub.task_types"
@@ -176,9 +176,5 @@ def load(references: Iterable[str] = (), *, use_entry_points: bool = True) -> di
         for point in entry_points(group=ENTRY_POINT_GROUP):
             types.update(from_object(point.name, point.load()))
     for reference in references:
-        module_name, _, attribute = reference.partition(":")
-        if not module_name or not attribute:
-            raise ValueError(f"plugin {reference!r} must look like package.module:attribute")
-        found = getattr(importlib.import_module(module_name), attribute)
-        types.update(from_object(attribute, found))
+        types.update(from_object(reference.partition(":")[2], resolve(reference)))
     return types
