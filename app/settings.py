@@ -1,7 +1,7 @@
 """Typed settings: one frozen dataclass, filled from flags, then ``RPC_*`` variables, then defaults.
 
 Each field declares its help text once; the command-line flags, the environment variable
-names and the README's settings table are all derived from it.
+names and docs/settings.md's table are all derived from it.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ LogLevel = Literal["debug", "info", "warning", "error"]
 
 
 def setting(default: Any, help: str) -> Any:
-    """A settings field with its help text (shown by ``--help`` and in README)."""
+    """A settings field with its help text (shown by ``--help`` and in docs/settings.md)."""
     return field(default=default, metadata={"help": help})
 
 
@@ -235,7 +235,7 @@ class Settings:
 
     # Shop (cart.*)
     cart_catalog: str | None = setting(
-        None, "JSON file of products to sell (format in README). Unset: the built-in catalog."
+        None, "JSON file of products to sell (format in docs/cart.md). Unset: the built-in catalog."
     )
     # Bounded: an expiry must be a real date (inf or 1e300 would make every cart view fail).
     cart_ttl_s: Annotated[float, Field(gt=0, le=366 * 86400, allow_inf_nan=False)] = setting(
@@ -383,7 +383,7 @@ def load(
 
 
 def table() -> list[tuple[str, str, str, str]]:
-    """(flag, environment variable, default, help) for each setting, for the README."""
+    """(flag, environment variable, default, help) for each setting, for docs/settings.md."""
     return [
         (flag_name(name), env_name(name), _show(spec.default), spec.metadata["help"])
         for name, spec in _FIELDS.items()

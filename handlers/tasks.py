@@ -10,7 +10,7 @@ to that principal, to the worker holding its live lease, and to `admin`; anyone 
 5001 for it, as for a task that does not exist. `tasks.list` and `tasks.stats` cover
 only your own tasks (everyone's for admin); only the owner or admin may cancel or requeue.
 
-What the queue stores is bounded (settings in README): a caller past its own quota on stored
+What the queue stores is bounded (docs/limits.md): a caller past its own quota on stored
 tasks or their bytes gets -32006 (`resource` "tasks" or "task_bytes", `limit`, `held`);
 a server whose byte budget is full answers -32005 (`resource` "task_bytes", `limit`); the
 task cap stays 5007. A task still waiting to run `task_pending_ttl_s` after its submit

@@ -1,7 +1,7 @@
 """Payment: a card processor in test mode, playing the part of a real one.
 
 Like a real processor's test mode, it approves only its test cards and declines the rest,
-with the decline codes a real processor gives (the table in README, after Stripe's):
+with the decline codes a real processor gives (the table in docs/cart.md, after Stripe's):
 
     4242 4242 4242 4242   approved (Visa)          4000 0000 0000 0002   card_declined
     5555 5555 5555 4444   approved (Mastercard)    4000 0000 0000 9995   insufficient_funds

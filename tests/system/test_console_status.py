@@ -1,7 +1,7 @@
 """The console's Status view in a real headless Chromium: charts drawn from GET /metrics, the
 task queue, workers, and failed tasks with their Requeue button, under the page's strict CSP.
 
-The README's screenshot comes from the last test here:
+The screenshot in docs/operating.md comes from the last test here:
 ``RPC_STATUS_SCREENSHOT=docs/status-view.png .venv/bin/pytest tests/system/test_console_status.py``.
 """
 
@@ -31,7 +31,7 @@ SCREENSHOT = os.environ.get("RPC_STATUS_SCREENSHOT")
 MAX_BATCH = Settings().max_batch
 LOAD = [(40, 2), (60, 4), (90, 3), (70, 12), (50, 20), (80, 6), (120, 4), (100, 2)]
 LOAD += [(60, 1), (90, 8), (110, 3), (75, 2)]
-"""Good and failing calls made between two samples, for the README's screenshot."""
+"""Good and failing calls made between two samples, for the screenshot in docs/operating.md."""
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 COLOURED_PIXELS = """(id) => {
@@ -232,7 +232,7 @@ async def test_the_status_view_says_what_was_refused_and_sends_the_key(
 @needs_chromium
 @pytest.mark.skipif(
     not SCREENSHOT,
-    reason="writes the README's screenshot: set RPC_STATUS_SCREENSHOT=docs/status-view.png",
+    reason="writes docs/operating.md's screenshot: set RPC_STATUS_SCREENSHOT=docs/status-view.png",
 )
 async def test_the_readme_screenshot(aiohttp_client: Any, tmp_path: Path) -> None:
     assert SCREENSHOT is not None

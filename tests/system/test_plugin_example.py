@@ -1,4 +1,4 @@
-"""README's "Adding a namespace", followed as written: serve the example plugin, call it."""
+"""docs/extending.md's "Adding a namespace", followed as written: serve the plugin, call it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import orjson
 
 from tests.helpers.server_process import ROOT, server_process
 
-README = (Path(ROOT) / "README.md").read_text()
-GUIDE = README[README.index("## Adding a namespace") : README.index("## Layout")]
+PAGE = (Path(ROOT) / "docs" / "extending.md").read_text()
+GUIDE = PAGE[PAGE.index("## Adding a namespace") : PAGE.index("## Layout")]
 
 
 def serve_command() -> list[str]:

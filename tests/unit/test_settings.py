@@ -59,9 +59,9 @@ def test_invalid_values_are_refused(environ: dict[str, str]) -> None:
         settings.load(environ=environ)
 
 
-def test_readme_settings_table_matches_the_code() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+def test_the_settings_table_matches_the_code() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "settings.md").read_text()
     rows = re.findall(
-        r"^\| `(--[a-z0-9-]+)` \| `(RPC_[A-Z0-9_]+)` \| `([^`]*)` \| (.*) \|$", readme, re.M
+        r"^\| `(--[a-z0-9-]+)` \| `(RPC_[A-Z0-9_]+)` \| `([^`]*)` \| (.*) \|$", page, re.M
     )
     assert rows == settings.table()
