@@ -17,7 +17,7 @@ from app.server import create_app
 from app.server.builtin import BUILTIN
 from app.settings import Settings
 from app.transport.http import STATIC
-from tests.helpers.browser import Watched, browser, needs_chromium, watched_page
+from tests.helpers.browser import browser, console, needs_chromium, watched_page
 from tests.helpers.probe import Probe
 from tests.helpers.rpc import Client
 
@@ -84,30 +84,13 @@ PAINT = Namespace(
 )
 
 
-async def open_console(context: Any, url: str) -> Watched:
-    watched = await watched_page(context)
-    await watched.page.goto(url)
-    await watched.page.wait_for_selector("body[data-ready=true]")
-    return watched
-
-
-def assert_clean(watched: Watched, origin: str) -> None:
-    """No script errors, and nothing was asked of any other origin (no CDN, no internet)."""
-    assert watched.errors == []
-    assert watched.console_errors() == []
-    assert watched.requests
-    assert all(url.startswith(origin + "/") for url in watched.requests), watched.requests
-
-
 @needs_chromium
 async def test_console_calls_through_the_form_and_the_editor(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), (BUILTIN, Plugin([Probe().namespace]))))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    app = create_app(Settings(), (BUILTIN, Plugin([Probe().namespace])))
+    async with console(aiohttp_server, tmp_path, app) as tab:
+        page = tab.page
         listed = await page.locator("#methods button .name").all_text_contents()
         assert listed[:3] == ["calc.add", "calc.subtract", "calc.multiply"]
         assert "probe.echo" in listed and "rpc.discover" not in listed
@@ -155,7 +138,7 @@ async def test_console_calls_through_the_form_and_the_editor(
         await page.locator("#history li button").nth(1).click()
         assert '"result": 42' in (await page.text_content("#response") or "")
         assert '"method": "calc.add"' in await page.input_value("#editor")
-        assert_clean(watched, origin)
+        tab.assert_clean()
     assert (tmp_path / "console.png").stat().st_size > 10_000
 
 
@@ -163,17 +146,14 @@ async def test_console_calls_through_the_form_and_the_editor(
 async def test_history_survives_a_reload_but_card_data_never_reaches_storage(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
     card = "4000000000000002"
     checkout = (
         '{"jsonrpc": "2.0", "method": "cart.checkout", "id": 2, "params": {"cart_id": "none",'
         f' "payment": {{"card_number": "{card}", "exp_month": 12, "exp_year": 2030,'
         ' "cvc": "123"}, "idempotency_key": "k-1"}}'
     )
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page = tab.page
         await page.click("[data-method='cart.checkout']")
         assert "sensitive" in (await page.text_content("#method-badges") or "")
         for body in (
@@ -193,16 +173,13 @@ async def test_history_survives_a_reload_but_card_data_never_reaches_storage(
         assert await page.locator("#history li .name").all_text_contents() == ["calc.add"]
         stored = await page.evaluate("localStorage.getItem('rpc-hub.history')")
         assert "calc.add" in stored and card not in stored and "cart.checkout" not in stored
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 @needs_chromium
 async def test_the_form_follows_the_param_schema(aiohttp_server: Any, tmp_path: Path) -> None:
-    server = await aiohttp_server(create_app(Settings(), [Plugin([PAINT])]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path, create_app(Settings(), [Plugin([PAINT])])) as tab:
+        page = tab.page
         await page.click("[data-method='paint.paint']")
         assert await page.text_content("#method-summary") == "Paint a wall."
         labels = await page.locator("#fields label").all_text_contents()
@@ -233,7 +210,7 @@ async def test_the_form_follows_the_param_schema(aiohttp_server: Any, tmp_path: 
         await page.fill("[name=wall]", "")
         await page.click("#call")
         assert await page.text_content("#form-problem") == "wall is required"
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 CROSS_ORIGIN_PAGE = """<!doctype html>

@@ -16,11 +16,8 @@ from app.rpc.namespace import Example, Method, Namespace
 from app.server import create_app
 from app.server.builtin import BUILTIN
 from app.settings import Settings
-from tests.helpers.browser import browser, needs_chromium
-from tests.system.test_console import assert_clean, open_console
+from tests.helpers.browser import WAIT_MS, console, needs_chromium
 
-WAIT_MS = 10_000
-"""How long a step may take: a bound on a hang, never a pass condition."""
 PWNED = "document.title='pwned'"
 
 
@@ -52,14 +49,11 @@ async def focused(page: Page) -> str:
 async def test_methods_come_grouped_by_namespace_with_their_summaries(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
-    methods = (await served_document(origin))["methods"]
-    namespaces = list(dict.fromkeys(method["name"].split(".")[0] for method in methods))
-    assert {"calc", "weather", "cart", "chat", "game", "tasks", "workers"} <= set(namespaces)
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page = tab.page
+        methods = (await served_document(tab.origin))["methods"]
+        namespaces = list(dict.fromkeys(method["name"].split(".")[0] for method in methods))
+        assert {"calc", "weather", "cart", "chat", "game", "tasks", "workers"} <= set(namespaces)
         groups = page.locator("#methods .namespace")
         assert await groups.evaluate_all("(gs) => gs.map((g) => g.dataset.namespace)") == namespaces
         for namespace in namespaces:
@@ -80,18 +74,15 @@ async def test_methods_come_grouped_by_namespace_with_their_summaries(
         subtract = page.locator("[data-method='calc.subtract'] .summary")
         assert await subtract.locator("code").all_text_contents() == ["subtrahend", "minuend"]
         assert await page.locator("#methods a").count() == 0
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 @needs_chromium
 async def test_the_filter_narrows_by_name_or_summary_and_answers_to_the_keyboard(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page = tab.page
         everything = await shown_methods(page)
         texts: dict[str, str] = dict(
             await page.eval_on_selector_all(
@@ -157,18 +148,15 @@ async def test_the_filter_narrows_by_name_or_summary_and_answers_to_the_keyboard
         # Clearing by hand shows everything too.
         await page.fill("#filter", "")
         assert await shown_methods(page) == everything
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 @needs_chromium
 async def test_a_string_or_id_param_is_a_text_field_sent_as_what_it_reads(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page = tab.page
         await page.click("[data-method='weather.current']")
         city = page.locator("[name=city]")
         assert await city.evaluate("(e) => e.tagName") == "INPUT"  # not a raw-JSON box
@@ -205,20 +193,17 @@ async def test_a_string_or_id_param_is_a_text_field_sent_as_what_it_reads(
         await page.fill("[name=a]", "Paris")
         await page.click("#call")
         assert await page.text_content("#form-problem") == "a must be a number"
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 @needs_chromium
 async def test_the_empty_state_says_what_to_do_and_tries_an_example(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
-    methods = {m["name"]: m for m in (await served_document(origin))["methods"]}
-    example = methods["weather.current"]["examples"][0]
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page = tab.page
+        methods = {m["name"]: m for m in (await served_document(tab.origin))["methods"]}
+        example = methods["weather.current"]["examples"][0]
         assert await page.is_visible("#method-empty")
         assert await page.is_hidden("#method-body")
         intro = await page.text_content("#method-empty") or ""
@@ -238,7 +223,7 @@ async def test_the_empty_state_says_what_to_do_and_tries_an_example(
         assert await page.text_content("#verdict") == "ok"
         answer = await page.text_content("#response") or ""
         assert f'"name": "{example["result"]["value"]["city"]["name"]}"' in answer
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 async def label(
@@ -269,11 +254,8 @@ LABELS = Namespace(
 async def test_an_example_fills_every_field_and_null_leaves_one_blank(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [Plugin([LABELS])]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path, create_app(Settings(), [Plugin([LABELS])])) as tab:
+        page = tab.page
         # Without weather or calc, the empty state offers the first method with an example.
         assert "labels.label" in (await page.text_content("#try-example-note") or "")
         await page.click("[data-method='labels.label']")
@@ -297,7 +279,7 @@ async def test_an_example_fills_every_field_and_null_leaves_one_blank(
         await page.wait_for_selector("#history li:nth-child(2)", timeout=WAIT_MS)
         answer = await page.text_content("#response") or ""
         assert '"name": 42' in answer and '"type": "int"' in answer
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 async def docs_method(
@@ -337,11 +319,9 @@ DOCS = Namespace("docs", [Method(docs_method, name="show")])
 async def test_method_docs_render_as_markdown_and_html_in_them_stays_text(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), (BUILTIN, Plugin([DOCS]))))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    app = create_app(Settings(), (BUILTIN, Plugin([DOCS])))
+    async with console(aiohttp_server, tmp_path, app) as tab:
+        page = tab.page
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: dialogs.append(dialog.message))
         title = await page.title()
@@ -387,12 +367,12 @@ async def test_method_docs_render_as_markdown_and_html_in_them_stays_text(
         for tag in ("img", "svg", "b", "script:not([src])"):
             assert await page.locator(tag).count() == 0, tag
         assert await page.title() == title and dialogs == []
-        assert not any(url.startswith(origin + "/x") for url in watched.requests)
+        assert not any(url.startswith(tab.origin + "/x") for url in tab.watched.requests)
 
         # A `#` link to a method opens it.
         await doc.locator("a[href='#calc.add']").click()
         await page.wait_for_selector("#method-name:text-is('calc.add')", timeout=WAIT_MS)
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 MARKDOWN_CASES = [
@@ -434,11 +414,8 @@ MARKDOWN_CASES = [
 async def test_the_markdown_module_renders_commonmark_as_dom_nodes(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        rendered: list[str] = await watched.page.evaluate(
+    async with console(aiohttp_server, tmp_path) as tab:
+        rendered: list[str] = await tab.page.evaluate(
             """async (cases) => {
               const { renderMarkdown } = await import("/static/markdown.js");
               return cases.map((text) => {
@@ -451,4 +428,4 @@ async def test_the_markdown_module_renders_commonmark_as_dom_nodes(
         )
         for (text, expected), got in zip(MARKDOWN_CASES, rendered, strict=True):
             assert got == expected, text
-        assert_clean(watched, origin)
+        tab.assert_clean()

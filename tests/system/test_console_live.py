@@ -7,33 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from playwright.async_api import Page
 
-from app.server import create_app
-from app.server.builtin import BUILTIN
-from app.settings import Settings
-from tests.helpers.browser import Watched, browser, needs_chromium
-from tests.system.test_console import open_console
-
-WAIT_MS = 10_000
-"""How long a step may take: a bound on a hang, never a pass condition."""
-
-
-def assert_clean(watched: Watched, origin: str) -> None:
-    """No script errors (a socket the CSP refused would be one), nothing from elsewhere."""
-    assert watched.errors == []
-    assert watched.console_errors() == []
-    assert all(url.startswith(origin + "/") for url in watched.requests), watched.requests
+from tests.helpers.browser import WAIT_MS, assert_clean, console, needs_chromium
 
 
 @needs_chromium
 async def test_the_events_panel_shows_a_task_submitted_elsewhere(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page, origin = tab.page, tab.origin
         sockets: list[str] = []
         page.on("websocket", lambda ws: sockets.append(ws.url))
         await page.click("[data-method='calc.add']")
@@ -60,10 +44,10 @@ async def test_the_events_panel_shows_a_task_submitted_elsewhere(
         await page.wait_for_selector("#subscriptions li.ended", timeout=WAIT_MS)
         assert await page.text_content("#subscriptions li.ended .dim") == "unsubscribed"
         assert sockets == [origin.replace("http:", "ws:") + "/rpc"]  # one socket, same origin
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
-async def join(page: Any, room: str, name: str) -> None:
+async def join(page: Page, room: str, name: str) -> None:
     await page.fill("#chat-room", room)
     await page.fill("#chat-name", name)
     await page.click("#chat-join")
@@ -74,11 +58,9 @@ async def join(page: Any, room: str, name: str) -> None:
 async def test_two_pages_in_a_chat_room_hear_each_other(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        ann = await open_console(context, origin + "/")
-        bob = await watched_page_at(context, origin)
+    async with console(aiohttp_server, tmp_path) as tab:
+        ann = tab.watched
+        bob = await tab.another_page()
         await join(ann.page, "lobby", "ann")
         await join(bob.page, "lobby", "bob")
         messages = ann.page.locator("#chat-messages li")
@@ -96,16 +78,4 @@ async def test_two_pages_in_a_chat_room_hear_each_other(
         await bob.page.wait_for_selector("#chat[data-joined=false]", timeout=WAIT_MS)
         await messages.filter(has_text="bob left (left)").wait_for(timeout=WAIT_MS)
         for watched in (ann, bob):
-            assert_clean(watched, origin)
-
-
-async def watched_page_at(context: Any, origin: str) -> Watched:
-    """A second page in the same browser, opened on the console."""
-    page = await context.new_page()
-    watched = Watched(page)
-    page.on("request", lambda request: watched.requests.append(request.url))
-    page.on("console", lambda message: watched.console.append(message))
-    page.on("pageerror", lambda error: watched.errors.append(str(error)))
-    await page.goto(origin + "/")
-    await page.wait_for_selector("body[data-ready=true]")
-    return watched
+            assert_clean(watched, tab.origin)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import BrowserContext, Page, Request, Route
+from playwright.async_api import Page, Request, Route
 from pydantic import Field
 
 from app.plugins import Plugin
@@ -16,9 +16,7 @@ from app.rpc.namespace import Method, Namespace
 from app.server import create_app
 from app.server.builtin import BUILTIN
 from app.settings import Settings
-from tests.helpers.browser import Watched, browser, needs_chromium, watched_page
-from tests.system.test_console import assert_clean, open_console
-from tests.system.test_console_browse import WAIT_MS
+from tests.helpers.browser import WAIT_MS, console, needs_chromium
 
 
 async def spread(a: int, b: int = 2, c: int = 3) -> dict[str, int]:
@@ -77,12 +75,9 @@ async def test_a_method_taking_names_gets_only_the_fields_filled(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
     plugin = Plugin([Namespace("named", [Method(spread)])])
-    server = await aiohttp_server(create_app(Settings(), (BUILTIN, plugin)))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
-        sent = Watch(page, origin)
+    async with console(aiohttp_server, tmp_path, create_app(Settings(), (BUILTIN, plugin))) as tab:
+        page = tab.page
+        sent = Watch(page, tab.origin)
 
         # weather.get_temperature(city, country=None, units="C"): country blank, units F.
         await page.click("[data-method='weather.get_temperature']")
@@ -110,19 +105,18 @@ async def test_a_method_taking_names_gets_only_the_fields_filled(
         await page.fill("[name=numbers]", "[1, 2, 4, 8]")
         assert await preview(page) == {"numbers": [1, 2, 4, 8]}
         assert '"result": 15' in await call(page)
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
-async def open_by_position(context: BrowserContext, origin: str) -> Watched:
-    """The console, told that the `pos` methods take params only by position.
+async def by_position(page: Page, origin: str) -> None:
+    """Tell the console, before it loads, that the `pos` methods take params only by position.
 
     The engine describes every method as `either` or `by-name` (it has no positional-only
     params), so the page's copy of the real document is edited on its way in; the methods do
     take arrays, and every call still goes to the real server.
     """
-    watched = await watched_page(context)
 
-    async def by_position(route: Route) -> None:
+    async def edited(route: Route) -> None:
         if "rpc.discover" not in (route.request.post_data or ""):
             await route.continue_()
             return
@@ -134,10 +128,7 @@ async def open_by_position(context: BrowserContext, origin: str) -> Watched:
                 method["paramStructure"] = "by-position"
         await route.fulfill(response=response, json=document)
 
-    await watched.page.route(origin + "/rpc", by_position)
-    await watched.page.goto(origin + "/")
-    await watched.page.wait_for_selector("body[data-ready=true]")
-    return watched
+    await page.route(origin + "/rpc", edited)
 
 
 @needs_chromium
@@ -145,12 +136,10 @@ async def test_by_position_a_blank_optional_goes_as_its_default_or_stops_the_cal
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
     gapped = Gapped()
-    server = await aiohttp_server(create_app(Settings(), [Plugin([gapped.namespace])]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_by_position(context, origin)
-        page = watched.page
-        sent = Watch(page, origin)
+    app = create_app(Settings(), [Plugin([gapped.namespace])])
+    async with console(aiohttp_server, tmp_path, app, before=by_position) as tab:
+        page = tab.page
+        sent = Watch(page, tab.origin)
 
         # b blank before a filled c: sent as b's schema default, so c stays third.
         await page.click("[data-method='pos.padded']")
@@ -190,7 +179,7 @@ async def test_by_position_a_blank_optional_goes_as_its_default_or_stops_the_cal
         assert '"b": 2' in await call(page)  # made by the server, as b was left out
         assert sent.calls("pos.gapped") == [[1, 4, 9], [1]]
         assert gapped.calls == [{"a": 1, "b": 4, "c": 9}, {"a": 1, "b": 2, "c": 3}]
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 async def add(a: int, b: int) -> int:
@@ -212,11 +201,8 @@ LEGACY = Namespace(
 async def test_a_deprecated_method_says_so_and_links_to_its_replacement(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [Plugin([LEGACY])]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path, create_app(Settings(), [Plugin([LEGACY])])) as tab:
+        page = tab.page
 
         # In the list: struck through, tagged, and found by the word.
         plus = page.locator("[data-method='legacy.plus']")
@@ -259,18 +245,15 @@ async def test_a_deprecated_method_says_so_and_links_to_its_replacement(
         await page.fill("[name=a]", "1")
         await page.fill("[name=b]", "2")
         assert '"result": 3' in await call(page)
-        assert_clean(watched, origin)
+        tab.assert_clean()
 
 
 @needs_chromium
 async def test_a_method_with_several_examples_fills_the_one_chosen(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    server = await aiohttp_server(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{server.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/")
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page = tab.page
         await page.click("[data-method='weather.get_temperature']")
         choice = page.locator("#example-choice")
         assert await choice.is_visible()
@@ -307,4 +290,4 @@ async def test_a_method_with_several_examples_fills_the_one_chosen(
         await page.click("[data-method='calc.add']")
         assert await choice.is_hidden()
         assert await page.is_enabled("#example")
-        assert_clean(watched, origin)
+        tab.assert_clean()

@@ -19,11 +19,9 @@ from playwright.async_api import Page
 from app.server import create_app
 from app.server.builtin import BUILTIN
 from app.settings import Settings
-from tests.helpers.browser import browser, needs_chromium
+from tests.helpers.browser import console, needs_chromium
 from tests.helpers.keys import new_key
 from tests.helpers.rpc import Client, post, result
-from tests.system.test_console import open_console
-from tests.system.test_console_live import assert_clean
 
 WAIT_MS = 15_000
 """How long a step may take (a poll is every 2 s): a bound on a hang, never a pass condition."""
@@ -120,12 +118,11 @@ async def traffic(client: Client, queue: Queue, adds: int, divides: int) -> None
         assert status == 200 and len(answers) == len(batch)
 
 
-async def open_status(context: Any, origin: str) -> Any:
-    watched = await open_console(context, origin + "/")
-    await watched.page.click("[data-view=status]")
-    await watched.page.wait_for_selector("#status-view[data-samples]", timeout=WAIT_MS)
-    assert await watched.page.is_hidden("#console-view")
-    return watched
+async def show_status(page: Page) -> None:
+    """Switch the open console to its Status view, and wait for its first sample."""
+    await page.click("[data-view=status]")
+    await page.wait_for_selector("#status-view[data-samples]", timeout=WAIT_MS)
+    assert await page.is_hidden("#console-view")
 
 
 async def coloured_in_screenshot(page: Page, png: bytes, selector: str) -> int:
@@ -139,13 +136,12 @@ async def coloured_in_screenshot(page: Page, png: bytes, selector: str) -> int:
 
 @needs_chromium
 async def test_the_status_view_charts_calls_and_lists_failed_tasks(
-    aiohttp_client: Any, tmp_path: Path
+    aiohttp_server: Any, aiohttp_client: Any, tmp_path: Path
 ) -> None:
-    client: Client = await aiohttp_client(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{client.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_status(context, origin)
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page = tab.page
+        await show_status(page)
+        client: Client = await aiohttp_client(tab.server)
         queue = await fill_the_queue(client)
         await traffic(client, queue, adds=30, divides=10)
         live = await client.ws_connect("/rpc")  # a WebSocket session for the view to count
@@ -196,23 +192,20 @@ async def test_the_status_view_charts_calls_and_lists_failed_tasks(
         await page.wait_for_selector("#console-view:not([hidden])")
         assert await page.is_hidden("#status-view")
         await live.close()
-        assert_clean(watched, origin)
-        assert origin + "/metrics" in watched.requests
+        tab.assert_clean()
+        assert tab.origin + "/metrics" in tab.watched.requests
     assert len(png) > 10_000
 
 
 @needs_chromium
 async def test_the_status_view_says_what_was_refused_and_sends_the_key(
-    aiohttp_client: Any, tmp_path: Path
+    aiohttp_server: Any, tmp_path: Path
 ) -> None:
     keys = tmp_path / "keys"
     key = new_key(keys, "ops", "metrics", "tasks:submit", "tasks:work")
-    settings = Settings(keys_file=str(keys), anonymous_scopes=("calc",))
-    client: Client = await aiohttp_client(create_app(settings, [BUILTIN]))
-    origin = f"http://127.0.0.1:{client.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_console(context, origin + "/#status")
-        page = watched.page
+    app = create_app(Settings(keys_file=str(keys), anonymous_scopes=("calc",)), [BUILTIN])
+    async with console(aiohttp_server, tmp_path, app, path="/#status") as tab:
+        page, watched = tab.page, tab.watched
         problem = page.locator("#status-problem", has_text="GET /metrics: 403")
         await problem.wait_for(timeout=WAIT_MS)
         text = await problem.text_content() or ""
@@ -234,13 +227,14 @@ async def test_the_status_view_says_what_was_refused_and_sends_the_key(
     not SCREENSHOT,
     reason="writes docs/operating.md's screenshot: set RPC_STATUS_SCREENSHOT=docs/status-view.png",
 )
-async def test_the_readme_screenshot(aiohttp_client: Any, tmp_path: Path) -> None:
+async def test_the_readme_screenshot(
+    aiohttp_server: Any, aiohttp_client: Any, tmp_path: Path
+) -> None:
     assert SCREENSHOT is not None
-    client: Client = await aiohttp_client(create_app(Settings(), [BUILTIN]))
-    origin = f"http://127.0.0.1:{client.port}"
-    async with browser(tmp_path / "profile") as context:
-        watched = await open_status(context, origin)
-        page = watched.page
+    async with console(aiohttp_server, tmp_path) as tab:
+        page = tab.page
+        await show_status(page)
+        client: Client = await aiohttp_client(tab.server)
         queue = await fill_the_queue(client, "image too large: 12000 × 9000 px")
         live = [await client.ws_connect("/rpc") for _ in range(3)]
         # A dozen samples of changing load, each batch landing between two polls.
@@ -255,5 +249,5 @@ async def test_the_readme_screenshot(aiohttp_client: Any, tmp_path: Path) -> Non
         assert await coloured_in_screenshot(page, png, "#status-calls") > 100
         for socket in live:
             await socket.close()
-        assert_clean(watched, origin)
+        tab.assert_clean()
     assert 10_000 < len(png) < 200_000  # small enough to commit
