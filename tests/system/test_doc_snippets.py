@@ -105,6 +105,7 @@ async def test_snippets_run_as_written(name: str, tmp_path: Path) -> None:
     if not runnable:
         return
     (tmp_path / ".venv").symlink_to(sys.prefix)
+    (tmp_path / "docs").symlink_to(ROOT / "docs")  # read-only files snippets name
     (tmp_path / ".curlrc").write_text("--no-progress-meter\n")
     failures: list[str] = []
     server_env = {"RPC_DEMO": "1", "RPC_ADMIN_TOKEN": ADMIN_TOKEN}
