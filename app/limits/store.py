@@ -34,3 +34,13 @@ class RateLimitStore(Protocol):
         after it, is refused and not charged.
         """
         ...
+
+
+@runtime_checkable
+class ImmediateRateLimitStore(RateLimitStore, Protocol):
+    """A limiter in process, which never waits: the engine charges it without an `await`
+    (each coroutine layer on the per-request path costs about as much as the GCRA step)."""
+
+    def charge_now(self, key: str, costs: Sequence[int]) -> Charge:
+        """`charge`, answered at once."""
+        ...

@@ -52,7 +52,7 @@ from app.rpc.errors import (
     RPCError,
     TooDeeplyNested,
 )
-from app.rpc.meter import Meter
+from app.rpc.meter import PRECHECK_BYTES, Meter
 from app.rpc.namespace import Method
 from app.rpc.params import Binder
 from app.rpc.registry import Entry, Registry
@@ -196,7 +196,7 @@ class Dispatcher:
         none of them fits. ``stream`` is the connection, when it can carry notifications.
         """
         request = _Request(request_id, headers, principal, [], rate_key or principal.id, stream)
-        if self._meter is not None:
+        if self._meter is not None and len(body) > PRECHECK_BYTES:
             await self._meter.precheck(request.rate_key, len(body))
         started = perf_counter()
         try:

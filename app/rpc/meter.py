@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.limits.store import RateLimitStore
+from app.limits.models import Charge
+from app.limits.store import ImmediateRateLimitStore, RateLimitStore
 from app.rpc.errors import RateLimited
 
 BYTES_PER_UNIT = 16 * 1024
@@ -34,13 +35,14 @@ class Meter:
     def __init__(self, limiter: RateLimitStore, costs: Mapping[str, int]) -> None:
         self._limiter = limiter
         self._costs: dict[Any, int] = dict(costs)
+        self._now = limiter.charge_now if isinstance(limiter, ImmediateRateLimitStore) else None
 
     async def precheck(self, key: str, size: int) -> None:
-        """Raise ``Throttled`` before a large body is parsed, if ``key`` has no allowance left."""
-        if size > PRECHECK_BYTES:
-            wait = await self._limiter.retry_after(key)
-            if wait:
-                raise Throttled(self._error(wait), wait)
+        """Raise `Throttled` before a large body is parsed, if `key` has no allowance left
+        (callers skip it for bodies of `PRECHECK_BYTES` or less)."""
+        wait = await self._limiter.retry_after(key)
+        if wait:
+            raise Throttled(self._error(wait), wait)
 
     async def charge(self, key: str, docs: list[Any], size: int) -> tuple[int, RateLimited | None]:
         """Charge a request's calls (``docs``, its ``size`` bytes with the first) to ``key``.
@@ -48,13 +50,22 @@ class Meter:
         Return how many fit, counted from the first, and the error for the rest; raise
         ``Throttled`` if none does.
         """
+        costs = self._costs
         try:
-            costs = self._costs
-            units = [costs.get(doc.get("method"), 1) if type(doc) is dict else 1 for doc in docs]
+            if len(docs) == 1:  # most requests: no list comprehension (a frame of its own)
+                doc = docs[0]
+                units = [costs.get(doc.get("method"), 1) if type(doc) is dict else 1]
+            else:
+                units = [
+                    costs.get(doc.get("method"), 1) if type(doc) is dict else 1 for doc in docs
+                ]
         except TypeError:  # a "method" that is not even hashable: not a method
             units = [self._cost(doc) for doc in docs]
         units[0] += size // BYTES_PER_UNIT
-        charge = await self._limiter.charge(key, units)
+        now = self._now
+        charge: Charge = (
+            now(key, units) if now is not None else await self._limiter.charge(key, units)
+        )
         if charge.allowed == len(docs):
             return charge.allowed, None
         error = self._error(charge.retry_after_s)

@@ -26,6 +26,7 @@ from pydantic.experimental.arguments_schema import generate_arguments_schema
 from pydantic_core import ArgsKwargs, CoreConfig, SchemaValidator
 
 from app.rpc.errors import InvalidParams
+from app.rpc.scalars import ScalarBinder
 
 _VALUE_ECHO_LIMIT = 200
 """Bad values longer than this (as JSON) are not echoed back in full."""
@@ -56,6 +57,9 @@ class Binder:
     redact_values: bool = False
     """Never echo a received value: the params may hold secrets (card data), wherever a
     client put them, even in the wrong param or position."""
+    _fast: ScalarBinder | None = None
+    """For params that are all plain scalars: the same binding without the validator's call
+    (see `scalars.py`); whatever it is unsure of goes to the validator."""
 
     @property
     def param_structure(self) -> str:
@@ -68,6 +72,10 @@ class Binder:
 
     def bind(self, params: Any) -> Bound:
         """Validate ``params`` (array, object or absent) into the handler's arguments."""
+        if self._fast is not None:
+            bound = self._fast.bind(params)
+            if bound is not None:
+                return bound
         if type(params) is list:
             arguments = ArgsKwargs(tuple(params))
         elif params is None:
@@ -218,18 +226,16 @@ def build_binder(
             if param.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
                 positional.append(param.name)
             fields[param.name] = (hint, default)
-    validator = SchemaValidator(
-        generate_arguments_schema(
-            func,
-            # "arguments" reads JSON arrays as positional params; "arguments-v3" does not.
-            schema_type="arguments",
-            parameters_callback=lambda _index, param, _hint: "skip" if param in injected else None,
-            # Nested TypedDicts and dataclasses take their config from here, as in the model.
-            config=_MODEL,
-        ),
-        # The arguments schema itself does not keep the generator's strictness: give it here.
-        config=CoreConfig(strict=True),
+    schema = generate_arguments_schema(
+        func,
+        # "arguments" reads JSON arrays as positional params; "arguments-v3" does not.
+        schema_type="arguments",
+        parameters_callback=lambda _index, param, _hint: "skip" if param in injected else None,
+        # Nested TypedDicts and dataclasses take their config from here, as in the model.
+        config=_MODEL,
     )
+    # The arguments schema itself does not keep the generator's strictness: give it here.
+    validator = SchemaValidator(schema, config=CoreConfig(strict=True))
     return Binder(
         model=create_model(f"{name}.params", __config__=_MODEL, **fields),
         positional=tuple(positional),
@@ -238,6 +244,7 @@ def build_binder(
         nesting=1 + max((nesting_of(field[0]) for field in fields.values()), default=0),
         _validator=validator,
         redact_values=redact_values,
+        _fast=ScalarBinder.build(schema),
     )
 
 

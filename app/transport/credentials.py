@@ -76,8 +76,13 @@ class Credentials:
         self._failures = Gcra(rate=1 / 6, burst=10, max_keys=10_000)
         self._entries: dict[str, keyfile.KeyEntry] = {}
         self._principals: dict[str, Principal] = {}
-        self._verified: dict[str, tuple[Principal, float | None]] = {}
-        """Keys already checked, with their expiry: a repeat costs a dict lookup, not a hash."""
+        self._expiry: dict[str, float | None] = {}
+        """Each key's expiry, by its principal's id."""
+        self._verified: dict[str, tuple[Resolved, float | None]] = {}
+        """Authorization headers already checked, with their key's expiry: a repeat costs a dict
+        lookup, not a parse and a hash. Emptied by `reload()`, so a revoked key stops at once."""
+        self._anonymous = Resolved(self.anonymous)
+        self._anonymous_cross_site = Resolved(self._cross_site)
         self.reload()
 
     def reload(self) -> None:
@@ -95,6 +100,7 @@ class Credentials:
             key_id: Principal(f"key:{key_id}", entry.name, frozenset(entry.scopes))
             for key_id, entry in entries.items()
         }
+        self._expiry = {f"key:{key_id}": entry.expires_at for key_id, entry in entries.items()}
         log.info("%d keys loaded from %s", len(entries), self._path)
 
     def resolve(
@@ -107,7 +113,10 @@ class Credentials:
         """
         header = headers.get(hdrs.AUTHORIZATION)
         if header is None:
-            return Resolved(self._cross_site if cross_site else self.anonymous)
+            return self._anonymous_cross_site if cross_site else self._anonymous
+        verified = self._verified.get(header)
+        if verified is not None and (verified[1] is None or time() < verified[1]):
+            return verified[0]
         scheme, _, key = header.partition(" ")
         key = key.strip()
         group = _address_group(address)
@@ -120,7 +129,7 @@ class Credentials:
             # only the admin token, which can be short, is not even compared meanwhile.
             principal = self._check(key, admin=not wait)
             if principal.refusal is None:
-                return Resolved(principal)
+                return self._verify(header, principal)
         if wait:
             limited = RateLimited(
                 data={"reason": "too many wrong keys from this address", "retry_after_s": wait}
@@ -140,10 +149,18 @@ class Credentials:
         self._failures.charge(group, (1,), monotonic())
         return Resolved(principal, failed=True)
 
+    def _verify(self, header: str, principal: Principal) -> Resolved:
+        """Remember a key-file key's header until the key expires (the admin token is compared
+        each time: a throttled address may not use it)."""
+        resolved = Resolved(principal)
+        if principal is self._admin:
+            return resolved
+        if len(self._verified) >= _VERIFIED_LIMIT:
+            self._verified.clear()
+        self._verified[header] = (resolved, self._expiry[principal.id])
+        return resolved
+
     def _check(self, key: str, *, admin: bool) -> Principal:
-        verified = self._verified.get(key)
-        if verified is not None and (verified[1] is None or time() < verified[1]):
-            return verified[0]
         if (
             admin
             and self._admin_digest is not None
@@ -158,11 +175,7 @@ class Credentials:
             return _refused(Unauthorized(data={"reason": "the key was revoked"}))
         if not entry.live(time()):
             return _refused(Unauthorized(data={"reason": "the key has expired"}))
-        if len(self._verified) >= _VERIFIED_LIMIT:
-            self._verified.clear()
-        principal = self._principals[entry.id]
-        self._verified[key] = (principal, entry.expires_at)
-        return principal
+        return self._principals[entry.id]
 
 
 @functools.lru_cache(maxsize=4096)  # parsing an address costs more than the whole key check

@@ -116,6 +116,8 @@ class Edge:
             )
         if check_origin:
             origin = headers.get(hdrs.ORIGIN)
+            if origin is None:  # not a browser page (curl, scripts): nothing more to judge
+                return False
             if not self._hosts.allows_origin(origin, request.scheme, host):
                 raise Refused(
                     "Forbidden: pages from that Origin may not call this server; its operator "
