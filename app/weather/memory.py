@@ -12,14 +12,16 @@ event-loop step of its own, so that a batch or a flood of it cannot hold the loo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 from app.stores import Backend, Sample, StoreContext
-from app.weather import cities, climate
+from app.weather import cities, climate, pack
 from app.weather import units as u
 from app.weather.cache import AnswerCache
+from app.weather.errors import CitiesUnavailable
 from app.weather.metrics import Tally
 from app.weather.models import (
     CityInfo,
@@ -48,6 +50,8 @@ class MemoryWeatherStore(Backend):
         self._turns = asyncio.Lock()
         self._tally = Tally()
         self._live: OpenMeteo | None = None
+        self._index: cities.CityIndex | None = None
+        self._loading: asyncio.Task[cities.CityIndex | None] | None = None
         if settings.weather_provider == "open-meteo":
             self._live = OpenMeteo(
                 url=settings.weather_url,
@@ -59,14 +63,48 @@ class MemoryWeatherStore(Backend):
             )
 
     async def open(self) -> None:
-        # Parsing the dataset takes about a second: do it off the event loop, before serving.
-        await asyncio.to_thread(cities.load)
+        # The index loads in the background, after the listener is up: 30 ms from the packed
+        # table, 2 s when it must be built. /readyz says "starting" until then.
+        self._index = cities.loaded()
+        if self._index is None:
+            pack.check_available()  # nothing to load it from: fail now, not after serving
+            self._loading = asyncio.create_task(self._load())
         if self._live is not None:
             await self._live.open()
 
     async def close(self) -> None:
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()  # the thread finishes on its own; nothing waits for it
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loading
         if self._live is not None:
             await self._live.close()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the city index is loaded (``app.stores.Warming``)."""
+        return self._index is not None
+
+    async def _load(self) -> cities.CityIndex | None:
+        try:
+            self._index = await asyncio.to_thread(cities.load)
+        except Exception:
+            log.exception("the city index failed to load: weather.* answers -32005")
+        return self._index
+
+    async def _cities(self) -> cities.CityIndex:
+        """The index; while it loads, a call waits for it (within the call's time limit)."""
+        if self._index is not None:
+            return self._index
+        if self._loading is None:  # never opened: a store used on its own
+            self._loading = asyncio.create_task(self._load())
+        # Shielded: a call that times out must not cancel the load for everyone else.
+        index = await asyncio.shield(self._loading)
+        if index is None:
+            raise CitiesUnavailable(
+                data={"reason": "the city index failed to load; the server's log says why"}
+            )
+        return index
 
     async def measure(self) -> list[Sample]:
         """Provider calls, cache hits and fallbacks (``app.weather.metrics``), this process's."""
@@ -74,7 +112,7 @@ class MemoryWeatherStore(Backend):
 
     async def search_cities(self, query: str, limit: int) -> list[CityInfo]:
         """Up to ``limit`` cities whose name starts with ``query`` (folded), by population."""
-        return cities.load().search(query, limit)
+        return (await self._cities()).search(query, limit)
 
     async def get_temperature(
         self, city: CityRef, country: str | None, units: Units
@@ -143,7 +181,7 @@ class MemoryWeatherStore(Backend):
         )
 
     async def _resolve(self, city: CityRef, country: str | None) -> CityInfo:
-        index = cities.load()
+        index = await self._cities()
         country = country.upper() if country else None  # the index holds codes upper-case
         found = index.find(city, country)
         if found is not None:

@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_COMMAND = ["python", "-m", "app"]
 """What the Docker image runs (its CMD); tests run the same with this interpreter."""
@@ -47,6 +49,17 @@ class ServerProcess:
             while sum(text in line for line in self.log) < times:
                 self._logged.clear()
                 await self._logged.wait()
+
+    async def readiness(self) -> tuple[int, str]:
+        """What GET /readyz answers now: its status code and ``status``."""
+        async with aiohttp.ClientSession() as session, session.get(f"{self.url}/readyz") as got:
+            return got.status, (await got.json())["status"]
+
+    async def ready(self, timeout_s: float = 30) -> None:
+        """Wait until /readyz answers 200: the stores load after the listener is up."""
+        async with asyncio.timeout(timeout_s):
+            while (await self.readiness())[0] != 200:
+                pass  # each poll is a round trip: paced by the server
 
     async def stopped(self) -> int:
         """Wait for the process to exit (and its log to be read) and return its exit status."""
