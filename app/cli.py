@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ class Command:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from app.server import processes
+    from app.server import loop, processes
     from app.server.run import serve
     from app.stores import StartupError
 
@@ -38,10 +37,11 @@ def _serve(args: argparse.Namespace) -> int:
     if (refusal := processes.refusal(config)) is not None:
         parser.error(refusal)
     logs.configure(config.log_format, config.log_level, floods=logs.SERVER_FLOODS)
-    if config.processes > 1:
-        return processes.supervise(config)
     try:
-        asyncio.run(serve(config))
+        loop.chosen(config.loop)  # before any process starts: each would fail the same way
+        if config.processes > 1:
+            return processes.supervise(config)
+        loop.run(serve(config), config.loop)
     except StartupError as error:
         parser.exit(1, f"rpc-hub serve: {error}\n")
     return 0

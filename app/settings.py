@@ -61,6 +61,12 @@ class Settings:
         1, "Server processes sharing the port (reuse_port); more than 1 needs the Redis store."
     )
 
+    loop: Literal["auto", "uvloop", "asyncio"] = setting(
+        "auto",
+        "Event loop: uvloop where it is installed (auto; about a tenth more calls per second), "
+        "or asyncio's own; uvloop where it is missing is a start-up error.",
+    )
+
     # Logging
     log_format: Literal["text", "json"] = setting("text", "Log line format.")
     log_level: LogLevel = setting("info", "Lowest level logged.")

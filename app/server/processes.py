@@ -11,7 +11,6 @@ children must share one: over the memory backend each would hold its own shop an
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
 import logging
@@ -105,12 +104,13 @@ def supervise(settings: Settings) -> int:
 
 
 def _child(settings: Settings, serving: Event) -> None:
+    from app.server import loop
     from app.server.run import serve
 
     _die_with(os.getppid())
     logs.configure(settings.log_format, settings.log_level, floods=logs.SERVER_FLOODS)
     try:
-        asyncio.run(serve(settings, reuse_port=True, on_serving=serving.set))
+        loop.run(serve(settings, reuse_port=True, on_serving=serving.set), settings.loop)
     except StartupError as error:
         log.error("%s", error)
         sys.exit(1)

@@ -79,7 +79,13 @@ async def serve(
         side = await _metrics_listener(app, settings, site)
         host, port = runner.addresses[0][:2]
         _log_access_mode(app[CREDENTIALS].anonymous.scopes, settings)
-        log.info("rpc-hub %s serving on http://%s:%s/rpc", __version__, host, port)
+        log.info(
+            "rpc-hub %s serving on http://%s:%s/rpc (%s)",
+            __version__,
+            host,
+            port,
+            type(asyncio.get_running_loop()).__module__.split(".")[0],
+        )
         if on_serving is not None:
             on_serving()
         stop = asyncio.Event()

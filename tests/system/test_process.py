@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 import orjson
+import pytest
 
 from tests.helpers.server_process import server_process
 
@@ -27,8 +28,15 @@ async def test_serves_the_readme_call() -> None:
             f"{server.url}/rpc", data=body, headers={"Content-Type": "application/json"}
         ) as response:
             assert await response.read() == b'{"jsonrpc":"2.0","result":5,"id":1}'
-        async with session.get(f"{server.url}/readyz") as response:
-            assert response.status == 200
+        await server.ready()  # once the city index is read, just after the listener is up
+
+
+async def test_serves_on_uvloop_by_default_and_on_asyncio_when_asked() -> None:
+    pytest.importorskip("uvloop")
+    async with server_process() as server:
+        await server.logged("/rpc (uvloop)")
+    async with server_process("--loop", "asyncio") as server:
+        await server.logged("/rpc (asyncio)")
 
 
 async def test_sigterm_lets_an_in_flight_call_finish_and_exits_0() -> None:
