@@ -65,8 +65,10 @@ format: install-dev
 openrpc: install
 	$(BIN)/rpc-hub openrpc > openrpc.json
 
+# PEERS=1 also measures jsonrpcserver, aiohttp-rpc and fastapi-jsonrpc, from their own venv
+# (bench/.peers-venv, installed on first use from bench/peers/requirements.txt).
 bench: install-dev
-	$(BIN)/python -m bench $(ARGS)
+	$(BIN)/python -m bench $(if $(filter-out 0,$(PEERS)),--peers) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,38 +2,52 @@
 
 Each server runs as its own process pinned to one core; wrk (and everything else the bench
 starts) runs on the other. Every HTTP scenario is warmed up, then measured in interleaved
-rounds (ceiling, rpc-hub, ceiling, …) so both see the same machine; the table reports
-medians. Tests never time anything: this is where speed is measured.
+rounds (ceiling, rpc-hub, ceiling, …) so all see the same machine; the table reports
+medians. Single calls and batches also run against rpc-hub with every layer on and, with
+``--peers``, other JSON-RPC servers, and are judged against issue 19's targets. Tests never
+time anything: this is where speed is measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
-import statistics
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 from bench import (
     hostile,
+    interleave,
     layers,
     live,
     memory,
     observe,
+    peers,
     processes,
+    profile,
+    readme,
     report,
+    scale,
     scenarios,
     servers,
+    startup,
     stores,
+    targets,
     taskqueue,
+    variants,
     wrk,
 )
+from bench.interleave import Measured
 from bench.report import Row
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 LIVE_RESULTS = RESULTS.with_name("live.json")
+TARGETS_RESULTS = RESULTS.with_name("targets.json")
+SCALE_RESULTS = RESULTS.with_name("scale.json")
+SINGLE, BATCH = scenarios.single().name, scenarios.batch().name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,9 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["live", "observe"],
-        help="run only this part (live: saved to results/live.json unless --output says "
-        "otherwise; observe: printed)",
+        choices=["live", "observe", "targets", "scale"],
+        help="run only this part (live, targets, scale: saved to results/<part>.json unless "
+        "--output says otherwise; observe: printed). targets: single calls and batches of "
+        "100 on every server, RSS and start-up, judged against issue 19's targets; scale: "
+        "1 to 256 connections, batches of 1 to 1,000, and --processes 2 beside 1 on Redis",
+    )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also measure jsonrpcserver, aiohttp-rpc and fastapi-jsonrpc (installed in "
+        "bench/.peers-venv on first use)",
     )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
@@ -68,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         "server_cpu": server_cpu,
         "load_cpu": load_cpu,
         "live_subscribers": args.live_subscribers,
+        "loop": variants.LOOP,
+        "peers": args.peers,
+        "all_layers": variants.ALL_LAYERS_SETTINGS,
     }
     if args.only == "live":
         return _only_live(wrk_path, server_cpu, load_cpu, settings, args)
@@ -79,29 +104,23 @@ def main(argv: list[str] | None = None) -> int:
             )
         print("\n".join(observe.lines(alone)))
         return 0
+    plan = interleave.Plan(
+        wrk_path, load_cpu, args.seconds, args.warmup, args.rounds, args.connections
+    )
+    if args.only == "scale":
+        return _only_scale(plan, server_cpu, settings, args)
+    others = peers.all_variants(peers.ensure_venv()) if args.peers else []
+    if args.only == "targets":
+        return _only_targets(plan, others, server_cpu, settings, args)
     costs = layers.measure()  # in process, before the servers load the machine
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
         logs = Path(scratch)
-        with (
-            servers.running(
-                "ceiling",
-                servers.ceiling_command(),
-                server_cpu,
-                logs / "ceiling.log",
-                servers.CEILING_READY,
-            ) as ceiling,
-            servers.running(
-                "rpc-hub",
-                servers.app_command(*scenarios.APP_FLAGS),
-                server_cpu,
-                logs / "app.log",
-                servers.APP_READY,
-            ) as app,
-        ):
-            loads = [scenarios.single(), scenarios.batch(), asyncio.run(scenarios.mix(app.url))]
-            for scenario in loads:
-                rows.append(_measure(scenario, ceiling, app, wrk_path, logs, load_cpu, args))
+        keys = variants.new_keys(logs)
+        compared, mixed = _compare(plan, keys, others, server_cpu, logs, with_mix=True)
+        rows += _rows(compared, mixed)
+        booted = startup.run(variants.all_layers(keys), server_cpu, logs)
+        profiled = profile.run(plan, keys, server_cpu, logs)
         with servers.running(
             "rpc-hub (queue)",
             servers.app_command(*scenarios.THROUGHPUT_FLAGS),
@@ -127,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.extend(live.rows(measured))
         flood = hostile.run(wrk_path, logs, server_cpu, load_cpu, args.seconds)
         filled = memory.run(logs, server_cpu)
-        spread = processes.run(wrk_path, logs, args.seconds, args.connections)
+        spread = processes.run(wrk_path, logs, args.seconds, args.connections, keys)
+        scaled = scale.run(plan, keys, server_cpu, logs)
     backends = stores.measure(cpu=load_cpu)
+    goals = targets.evaluate(compared, SINGLE, BATCH, booted)
     report.show(rows, settings)
     for cost in costs:
         print(f"{cost.step}: {cost.ns:,.0f} ns per {cost.per} (in process)")
@@ -161,9 +182,120 @@ def main(argv: list[str] | None = None) -> int:
         "memory": asdict(filled),
         "stores": [asdict(op) for op in backends],
         "processes": [asdict(spread_run) for spread_run in spread],
+        **_targets_extra(compared, goals, booted, profiled),
+        "scale": [asdict(point) for point in scaled],
     }
-    report.save(rows, settings, args.output or RESULTS, costs, extra)
+    document = report.save(rows, settings, args.output or RESULTS, costs, extra)
+    _publish(document, args)
     return 0
+
+
+def _compare(
+    plan: interleave.Plan,
+    keys: variants.Keys,
+    others: list[variants.Variant],
+    server_cpu: int | None,
+    logs: Path,
+    with_mix: bool,
+) -> tuple[list[Measured], list[Measured]]:
+    """Single calls and batches of 100 on every server; the mix on the ceiling and rpc-hub's
+    defaults when asked."""
+    every = [variants.ceiling(), variants.defaults(), variants.all_layers(keys), *others]
+    with variants.running(every, server_cpu, logs) as servers_up:
+        compared = [
+            *interleave.measure(servers_up, scenarios.single, plan, logs),
+            *interleave.measure(servers_up, functools.partial(scenarios.batch, 100), plan, logs),
+        ]
+        if not with_mix:
+            return compared, []
+        ceiling, ours = servers_up[0], servers_up[1]  # the mix runs on the defaults
+        mix = asyncio.run(scenarios.mix(ours.server.url))
+        mixed = interleave.measure([ceiling, ours], lambda _: mix, plan, logs)
+    return compared, mixed
+
+
+def _rows(compared: list[Measured], mixed: list[Measured]) -> list[Row]:
+    """The main table: rpc-hub's defaults on each scenario, then with every layer on."""
+    ceiling = {m.scenario: m for m in [*compared, *mixed] if m.kind == "ceiling"}
+    ours = [m for m in [*compared, *mixed] if m.server == variants.DEFAULTS]
+    ours += [m for m in compared if m.server == variants.ALL_LAYERS]
+    return [
+        Row(
+            scenario=m.scenario if m.server == variants.DEFAULTS else f"{m.scenario}, all layers",
+            requests_per_s=m.requests_per_s,
+            calls_per_s=m.calls_per_s,
+            p50_ms=m.p50_ms,
+            p99_ms=m.p99_ms,
+            server_rss_mib=m.rss_mib,
+            ceiling_requests_per_s=ceiling[m.scenario].requests_per_s,
+            vs_ceiling=m.requests_per_s / ceiling[m.scenario].requests_per_s,
+        )
+        for m in ours
+    ]
+
+
+def _targets_extra(
+    compared: list[Measured],
+    goals: list[targets.Target],
+    booted: startup.Startup,
+    profiled: profile.Profiled,
+) -> dict[str, object]:
+    return {
+        "comparison": [asdict(m) for m in compared],
+        "targets": [asdict(goal) for goal in goals],
+        "startup": asdict(booted),
+        "profile": asdict(profiled),
+    }
+
+
+def _only_targets(
+    plan: interleave.Plan,
+    others: list[variants.Variant],
+    server_cpu: int | None,
+    settings: dict[str, object],
+    args: argparse.Namespace,
+) -> int:
+    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
+        logs = Path(scratch)
+        keys = variants.new_keys(logs)
+        compared, _ = _compare(plan, keys, others, server_cpu, logs, with_mix=False)
+        booted = startup.run(variants.all_layers(keys), server_cpu, logs)
+        profiled = profile.run(plan, keys, server_cpu, logs)
+    goals = targets.evaluate(compared, SINGLE, BATCH, booted)
+    extra = _targets_extra(compared, goals, booted, profiled)
+    document = report.save([], settings, args.output or TARGETS_RESULTS, (), extra)
+    _publish(document, args)
+    return 0
+
+
+def _only_scale(
+    plan: interleave.Plan,
+    server_cpu: int | None,
+    settings: dict[str, object],
+    args: argparse.Namespace,
+) -> int:
+    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
+        logs = Path(scratch)
+        keys = variants.new_keys(logs)
+        scaled = scale.run(plan, keys, server_cpu, logs)
+        spread = processes.run(plan.wrk_path, logs, args.seconds, args.connections, keys)
+    extra = {
+        "scale": [asdict(point) for point in scaled],
+        "processes": [asdict(spread_run) for spread_run in spread],
+    }
+    document = report.save([], settings, args.output or SCALE_RESULTS, (), extra)
+    _publish(document, args)
+    return 0
+
+
+def _publish(document: dict[str, object], args: argparse.Namespace) -> None:
+    """Print the generated sections; write them into bench/README.md after a full-length run."""
+    readme.show(document)
+    if args.seconds >= 5 and args.rounds >= 3:
+        written = readme.write(document)
+        print(f"bench/README.md: wrote the {' and '.join(written)} section(s)")
+    else:
+        print("a short run: bench/README.md left as it was (python -m bench.readme writes it)")
 
 
 def _only_live(
@@ -199,45 +331,6 @@ def _live(
         args.warmup,
         args.rounds,
         args.connections,
-    )
-
-
-def _measure(
-    scenario: scenarios.Scenario,
-    ceiling: servers.Server,
-    app: servers.Server,
-    wrk_path: str,
-    logs: Path,
-    load_cpu: int | None,
-    args: argparse.Namespace,
-) -> Row:
-    lua = logs / "load.lua"
-    lua.write_text(wrk.script(scenario.bodies))
-
-    def load(server: servers.Server, seconds: int) -> wrk.Load:
-        result = wrk.run(wrk_path, server.url, str(lua), seconds, args.connections, load_cpu)
-        if result.errors:
-            raise RuntimeError(f"{server.name}: {result.errors} failed requests in {scenario.name}")
-        return result
-
-    for server in (ceiling, app):
-        load(server, args.warmup)
-    runs: dict[str, list[wrk.Load]] = {"ceiling": [], "rpc-hub": []}
-    for _ in range(args.rounds):
-        for server in (ceiling, app):
-            runs[server.name].append(load(server, args.seconds))
-    ours, theirs = runs["rpc-hub"], runs["ceiling"]
-    rps = statistics.median(r.requests_per_s for r in ours)
-    ceiling_rps = statistics.median(r.requests_per_s for r in theirs)
-    return Row(
-        scenario=scenario.name,
-        requests_per_s=rps,
-        calls_per_s=rps * scenario.calls_per_request,
-        p50_ms=statistics.median(r.p50_ms for r in ours),
-        p99_ms=statistics.median(r.p99_ms for r in ours),
-        server_rss_mib=app.rss_mib(),
-        ceiling_requests_per_s=ceiling_rps,
-        vs_ceiling=rps / ceiling_rps,
     )
 
 

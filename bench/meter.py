@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import processes
+from bench import servers
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Meter:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return (
             time.perf_counter(),
-            processes.cpu_s([self._pid]),
+            servers.cpu_s([self._pid]),
             _waited_s(str(self._pid)),
             usage.ru_utime + usage.ru_stime,
             _waited_s("self"),

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import scenarios, servers, wrk
-from bench.processes import cpu_s
-from bench.servers import Server
+from bench.servers import Server, cpu_s
 
 VARIANTS: dict[str, dict[str, str]] = {
     "metrics off": {"RPC_METRICS": "false"},

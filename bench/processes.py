@@ -1,5 +1,5 @@
 """``--processes 2`` against 1, over the Redis store, beside one process on memory
-(``make bench``).
+(``make bench``, ``--only scale``), with every layer on (`variants.all_layers_flags`).
 
 Single ``calc.add`` calls from wrk at 32 connections, against ``python -m app --processes N``
 with nothing pinned: two server processes need both cores, and wrk needs one too, so
@@ -10,13 +10,12 @@ spent, divided by the calls answered. The memory row shows what the Redis store 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import scenarios, servers, wrk
+from bench import scenarios, servers, variants, wrk
+from bench.servers import cpu_s
 
-_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 BODY = b'{"jsonrpc":"2.0","method":"calc.add","params":[2,3],"id":1}'
 
 
@@ -30,15 +29,18 @@ class ProcessRun:
     redis_cpu_us_per_call: float
 
 
-def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[ProcessRun]:
+def run(
+    wrk_path: str, logs: Path, seconds: int, connections: int, keys: variants.Keys
+) -> list[ProcessRun]:
     lua = logs / "processes.lua"
-    lua.write_text(wrk.script([BODY]))
+    lua.write_text(wrk.script([BODY], keys.headers))
     runs = []
     with servers.redis(None) as redis:
         for store, count in (("memory", 1), ("redis", 1), ("redis", 2)):
             url = redis.url if store == "redis" else "memory"
             flags = (
-                *("--store", url, "--processes", str(count), "--no-call-log"),
+                *("--store", url, "--processes", str(count)),
+                *variants.all_layers_flags(keys),
                 *scenarios.THROUGHPUT_FLAGS,
             )
             with servers.running(
@@ -48,8 +50,10 @@ def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[Proce
                 logs / f"processes-{store}-{count}.log",
                 servers.APP_READY,
             ) as app:
+                if "result" not in servers.post(app.url, BODY, keys.headers):
+                    raise RuntimeError(f"--processes {count} on {store} refused the bench's call")
                 wrk.run(wrk_path, app.url, str(lua), 2, connections, None)  # warm up
-                pids = [app.process.pid, *_children(app.process.pid)]
+                pids = [app.process.pid, *servers.children(app.process.pid)]
                 before, redis_before = cpu_s(pids), cpu_s([redis.pid])
                 load = wrk.run(wrk_path, app.url, str(lua), seconds, connections, None)
                 server_s, redis_s = cpu_s(pids) - before, cpu_s([redis.pid]) - redis_before
@@ -66,17 +70,3 @@ def run(wrk_path: str, logs: Path, seconds: int, connections: int) -> list[Proce
                     )
                 )
     return runs
-
-
-def _children(pid: int) -> list[int]:
-    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    return [int(child) for child in text.split()]
-
-
-def cpu_s(pids: list[int]) -> float:
-    """User and system CPU seconds the processes have used so far."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total * _TICK_S

@@ -84,7 +84,8 @@ def save(
     path: Path,
     layers: Sequence[Cost] = (),
     extra: Mapping[str, object] | None = None,
-) -> None:
+) -> dict[str, object]:
+    """Write the results document to ``path``, and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -95,3 +96,4 @@ def save(
         **(extra or {}),
     }
     path.write_text(json.dumps(document, indent=2) + "\n")
+    return document

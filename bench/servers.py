@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -10,9 +12,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -20,6 +25,8 @@ class Server:
     name: str
     process: subprocess.Popen[bytes]
     port: int
+    ready_s: float = 0.0
+    """Seconds from the process's start to its first ready answer."""
 
     @property
     def url(self) -> str:
@@ -37,6 +44,33 @@ class Server:
         )
         return kib / 1024
 
+    def cpu_s(self) -> float:
+        """CPU seconds the server (and any child processes it forked) has used so far."""
+        return cpu_s([self.process.pid, *children(self.process.pid)])
+
+
+def children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def cpu_s(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used so far (/proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * _TICK_S
+
+
+def post(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> Any:
+    """POST one JSON-RPC body and return the decoded answer."""
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        url, body, {"Content-Type": "application/json", **(headers or {})}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        return json.loads(response.read())
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -50,20 +84,27 @@ def pinned(command: Sequence[str], cpu: int | None) -> list[str]:
 
 @contextlib.contextmanager
 def running(
-    name: str, command: Sequence[str], cpu: int | None, log: Path, ready: tuple[str, int]
+    name: str,
+    command: Sequence[str],
+    cpu: int | None,
+    log: Path,
+    ready: tuple[str, int],
+    poll_s: float = 0.1,
 ) -> Iterator[Server]:
     """Run ``command`` (which takes ``--port``) until the block ends.
 
-    ``ready`` is the (path, status) a GET answers once the server can take load.
+    ``ready`` is the (path, status) a GET answers once the server can take load; it is asked
+    every ``poll_s``.
     """
     port = free_port()
     with log.open("wb") as sink:
+        started = time.perf_counter()
         process = subprocess.Popen(
             pinned([*command, "--port", str(port)], cpu), stdout=sink, stderr=subprocess.STDOUT
         )
         try:
-            _wait_ready(f"http://127.0.0.1:{port}{ready[0]}", ready[1], process, log)
-            yield Server(name, process, port)
+            _wait_ready(f"http://127.0.0.1:{port}{ready[0]}", ready[1], process, log, poll_s)
+            yield Server(name, process, port, time.perf_counter() - started)
         finally:
             process.terminate()
             try:
@@ -87,7 +128,12 @@ def ceiling_command() -> list[str]:
 
 
 def _wait_ready(
-    url: str, status: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 90
+    url: str,
+    status: int,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    poll_s: float,
+    timeout: float = 90,
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,7 +148,7 @@ def _wait_ready(
             answered = None
         if answered == status:
             return
-        time.sleep(0.1)
+        time.sleep(poll_s)
     raise RuntimeError(f"{url} did not answer {status} within {timeout}s; see {log}")
 
 

@@ -7,11 +7,12 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 _LUA = """
 local bodies = {%(bodies)s}
-local headers = {["Content-Type"] = "application/json"}
+local headers = {["Content-Type"] = "application/json"%(headers)s}
 local i = 0
 request = function()
   i = i %% #bodies + 1
@@ -53,10 +54,11 @@ def ensure_wrk() -> str:
     return found
 
 
-def script(bodies: list[bytes]) -> str:
-    """A wrk Lua script that POSTs ``bodies`` in turn."""
+def script(bodies: list[bytes], headers: Mapping[str, str] | None = None) -> str:
+    """A wrk Lua script that POSTs ``bodies`` in turn, with ``headers`` on every request."""
     quoted = ", ".join("[==[" + body.decode() + "]==]" for body in bodies)
-    return _LUA % {"bodies": quoted}
+    extra = "".join(f', ["{name}"] = [==[{value}]==]' for name, value in (headers or {}).items())
+    return _LUA % {"bodies": quoted, "headers": extra}
 
 
 def run(wrk: str, url: str, lua_path: str, seconds: int, connections: int, cpu: int | None) -> Load:
