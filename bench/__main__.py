@@ -30,6 +30,7 @@ from bench import (
     profile,
     readme,
     report,
+    revisions,
     scale,
     scenarios,
     servers,
@@ -47,6 +48,7 @@ RESULTS = Path(__file__).parent / "results" / "latest.json"
 LIVE_RESULTS = RESULTS.with_name("live.json")
 TARGETS_RESULTS = RESULTS.with_name("targets.json")
 SCALE_RESULTS = RESULTS.with_name("scale.json")
+REVISIONS_RESULTS = RESULTS.with_name("revisions.json")
 SINGLE, BATCH = scenarios.single().name, scenarios.batch().name
 
 
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["live", "observe", "targets", "scale"],
+        choices=["live", "observe", "targets", "scale", "revisions"],
         help="run only this part (live, targets, scale: saved to results/<part>.json unless "
         "--output says otherwise; observe: printed). targets: single calls and batches of "
         "100 on every server, RSS and start-up, judged against issue 19's targets; scale: "
@@ -74,6 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also measure jsonrpcserver, aiohttp-rpc and fastapi-jsonrpc (installed in "
         "bench/.peers-venv on first use)",
+    )
+    parser.add_argument(
+        "--revisions",
+        nargs="+",
+        default=["HEAD"],
+        metavar="REV[:FLAGS]",
+        help="with --only revisions: the git revisions to compare, each every layer on, with "
+        "optional comma-separated flags after a colon (HEAD:--loop=asyncio)",
     )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
@@ -109,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.only == "scale":
         return _only_scale(plan, server_cpu, settings, args)
+    if args.only == "revisions":
+        return _only_revisions(plan, server_cpu, settings, args)
     others = peers.all_variants(peers.ensure_venv()) if args.peers else []
     if args.only == "targets":
         return _only_targets(plan, others, server_cpu, settings, args)
@@ -120,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         compared, mixed = _compare(plan, keys, others, server_cpu, logs, with_mix=True)
         rows += _rows(compared, mixed)
         booted = startup.run(variants.all_layers(keys), server_cpu, logs)
-        profiled = profile.run(plan, keys, server_cpu, logs)
+        profiled = _profiles(plan, keys, server_cpu, logs)
         with servers.running(
             "rpc-hub (queue)",
             servers.app_command(*scenarios.THROUGHPUT_FLAGS),
@@ -234,17 +246,24 @@ def _rows(compared: list[Measured], mixed: list[Measured]) -> list[Row]:
     ]
 
 
+def _profiles(
+    plan: interleave.Plan, keys: variants.Keys, server_cpu: int | None, logs: Path
+) -> list[profile.Profiled]:
+    loads = (scenarios.single(), scenarios.batch(100))
+    return [profile.run(plan, keys, server_cpu, logs, scenario) for scenario in loads]
+
+
 def _targets_extra(
     compared: list[Measured],
     goals: list[targets.Target],
     booted: startup.Startup,
-    profiled: profile.Profiled,
+    profiled: list[profile.Profiled],
 ) -> dict[str, object]:
     return {
         "comparison": [asdict(m) for m in compared],
         "targets": [asdict(goal) for goal in goals],
         "startup": asdict(booted),
-        "profile": asdict(profiled),
+        "profile": [asdict(one) for one in profiled],
     }
 
 
@@ -255,15 +274,16 @@ def _only_targets(
     settings: dict[str, object],
     args: argparse.Namespace,
 ) -> int:
+    costs = layers.measure()  # in process, before the servers load the machine
     with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
         logs = Path(scratch)
         keys = variants.new_keys(logs)
         compared, _ = _compare(plan, keys, others, server_cpu, logs, with_mix=False)
         booted = startup.run(variants.all_layers(keys), server_cpu, logs)
-        profiled = profile.run(plan, keys, server_cpu, logs)
+        profiled = _profiles(plan, keys, server_cpu, logs)
     goals = targets.evaluate(compared, SINGLE, BATCH, booted)
     extra = _targets_extra(compared, goals, booted, profiled)
-    document = report.save([], settings, args.output or TARGETS_RESULTS, (), extra)
+    document = report.save([], settings, args.output or TARGETS_RESULTS, costs, extra)
     _publish(document, args)
     return 0
 
@@ -284,6 +304,29 @@ def _only_scale(
         "processes": [asdict(spread_run) for spread_run in spread],
     }
     document = report.save([], settings, args.output or SCALE_RESULTS, (), extra)
+    _publish(document, args)
+    return 0
+
+
+def _only_revisions(
+    plan: interleave.Plan,
+    server_cpu: int | None,
+    settings: dict[str, object],
+    args: argparse.Namespace,
+) -> int:
+    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
+        logs = Path(scratch)
+        keys = variants.new_keys(logs)
+        every = [variants.ceiling(), *revisions.variants(args.revisions, keys, logs)]
+        with variants.running(every, server_cpu, logs) as servers_up:
+            compared = [
+                *interleave.measure(servers_up, scenarios.single, plan, logs),
+                *interleave.measure(
+                    servers_up, functools.partial(scenarios.batch, 100), plan, logs
+                ),
+            ]
+    extra = {"revisions": [asdict(m) for m in compared]}
+    document = report.save([], settings, args.output or REVISIONS_RESULTS, (), extra)
     _publish(document, args)
     return 0
 

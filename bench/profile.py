@@ -1,4 +1,5 @@
-"""Where a call's time goes: rpc-hub with every layer on, under cProfile, loaded by wrk.
+"""Where a call's time goes: rpc-hub with every layer on, under cProfile, loaded by wrk with
+single calls, then with batches of 100.
 
     python -m bench --only targets   # the profile is part of the targets section
 
@@ -48,6 +49,7 @@ class Share:
 
 @dataclass(frozen=True)
 class Profiled:
+    scenario: str
     requests_per_s: float
     """Under the profiler: far below the real figure."""
     layers: list[Share]
@@ -55,12 +57,14 @@ class Profiled:
     """The costliest functions (file:line(name)), by their share of own time."""
 
 
-def run(plan: interleave.Plan, keys: Keys, cpu: int | None, logs: Path) -> Profiled:
+def run(
+    plan: interleave.Plan, keys: Keys, cpu: int | None, logs: Path, scenario: scenarios.Scenario
+) -> Profiled:
     variant = all_layers(keys)
-    out = logs / "profile.out"
+    out = logs / f"profile-{scenario.calls_per_request}.out"
     command = [variant.command[0], "-m", "bench.profiled", str(out), *variant.command[3:]]
-    lua = logs / "profile.lua"
-    lua.write_text(wrk.script(scenarios.single().bodies, variant.headers))
+    lua = logs / f"profile-{scenario.calls_per_request}.lua"
+    lua.write_text(wrk.script(scenario.bodies, variant.headers))
     with servers.running(
         "rpc-hub (profiled)", command, cpu, logs / "profile.log", variant.ready
     ) as up:
@@ -75,7 +79,7 @@ def run(plan: interleave.Plan, keys: Keys, cpu: int | None, logs: Path) -> Profi
         loaded = load()
         up.process.send_signal(signal.SIGUSR2)
         _wait_for(out)
-    return _read(out, loaded.requests_per_s)
+    return _read(out, scenario.name, loaded.requests_per_s)
 
 
 def _wait_for(path: Path, timeout_s: float = 30) -> None:
@@ -86,7 +90,7 @@ def _wait_for(path: Path, timeout_s: float = 30) -> None:
         time.sleep(0.1)  # the server writes it between two event-loop steps
 
 
-def _read(path: Path, requests_per_s: float) -> Profiled:
+def _read(path: Path, scenario: str, requests_per_s: float) -> Profiled:
     stats = pstats.Stats(str(path))
     entries = stats.stats  # type: ignore[attr-defined]  # (file, line, name) -> (cc, nc, tt, ct, callers)
     total = sum(entry[2] for entry in entries.values()) or 1.0
@@ -101,7 +105,7 @@ def _read(path: Path, requests_per_s: float) -> Profiled:
     layers = sorted(
         (Share(layer, share) for layer, share in by_layer.items()), key=lambda s: -s.share
     )
-    return Profiled(requests_per_s, layers, functions[:15])
+    return Profiled(scenario, requests_per_s, layers, functions[:15])
 
 
 def _layer(file: str) -> str:

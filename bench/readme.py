@@ -24,6 +24,7 @@ README = Path(__file__).with_name("README.md")
 TARGETS = "targets"
 SCALE = "scale"
 PROFILE = "profile"
+REVISIONS = "revisions"
 TWO_CORES = (
     "The process rows run unpinned: this machine has 2 cores and wrk needs one, so the server"
     " processes, Redis and wrk share both, and a second process cannot show more throughput"
@@ -59,12 +60,44 @@ def targets(doc: Doc) -> str:
     for target in doc["targets"]:
         met = {True: "**met**", False: target["distance"], None: target["distance"]}
         lines.append(f"| {target['target']} | {target['measured']} | {met[target['met']]} |")
-    rows = doc["comparison"]
+    lines += ["", *_servers(doc["comparison"])]
+    lines += [
+        "",
+        _prose(
+            "wrk CPU is the share of its core the load generator used in the single-call runs:"
+            " near 100%, the client and not the server set the pace, so the ratio to the"
+            " ceiling understates the gap and server CPU per request is the figure to trust."
+        ),
+    ]
+    layers = doc.get("layers_ns")
+    if layers:
+        lines += ["", "| each layer on its own, in process | ns |", "|---|---:|"]
+        lines += [f"| {step} | {ns:,} |" for step, ns in layers.items()]
+    startup = doc.get("startup")
+    if startup:
+        ready = sorted(startup["ready_s"])
+        lines += [
+            "",
+            _prose(
+                f"Start-up with every layer on, {len(ready)} fresh processes, to `/readyz` 200:"
+                f" {', '.join(f'{s:.2f}' for s in ready)} s. RSS after one weather call:"
+                f" {', '.join(f'{m:.0f}' for m in startup['rss_mib'])} MiB."
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def revisions(doc: Doc) -> str:
+    """Each revision's single and batch figures beside the ceiling's, from one run."""
+    return "\n".join([_header(doc), "", *_servers(doc["revisions"])])
+
+
+def _servers(rows: list[dict[str, Any]]) -> list[str]:
+    """A table of each server's single-call and batch figures, as shares of the ceiling's."""
     by = {(row["server"], row["calls_per_request"]): row for row in rows}
     single, batch = sorted({row["calls_per_request"] for row in rows})
     ceiling = by[("ceiling", single)], by[("ceiling", batch)]
-    lines += [
-        "",
+    lines = [
         f"| server | single req/s | × ceiling | server CPU µs per request | p99 ms"
         f" | batch-{batch} calls/s | × ceiling | server CPU µs per batch | RSS MiB"
         " | wrk CPU, single |",
@@ -81,26 +114,7 @@ def targets(doc: Doc) -> str:
             f" | {many['cpu_us_per_request']:,.0f} | {many['rss_mib']:.0f}"
             f" | {one.get('client_cpu_share', 0):.0%} |"
         )
-    lines += [
-        "",
-        _prose(
-            "wrk CPU is the share of its core the load generator used in the single-call runs:"
-            " near 100%, the client and not the server set the pace, so the ratio to the"
-            " ceiling understates the gap and server CPU per request is the figure to trust."
-        ),
-    ]
-    startup = doc.get("startup")
-    if startup:
-        ready = sorted(startup["ready_s"])
-        lines += [
-            "",
-            _prose(
-                f"Start-up with every layer on, {len(ready)} fresh processes, to `/readyz` 200:"
-                f" {', '.join(f'{s:.2f}' for s in ready)} s. RSS after one weather call:"
-                f" {', '.join(f'{m:.0f}' for m in startup['rss_mib'])} MiB."
-            ),
-        ]
-    return "\n".join(lines)
+    return lines
 
 
 def scale(doc: Doc) -> str:
@@ -159,26 +173,28 @@ def scale(doc: Doc) -> str:
 
 
 def profile(doc: Doc) -> str:
-    """Each layer's share of the server's time on single calls, and the costliest functions."""
-    profiled = doc["profile"]
+    """Each layer's share of the server's time, and the costliest functions, per scenario."""
     lines = [
         _prose(
-            f"Single `calc.add` with every layer on, the server under cProfile"
-            f" ({profiled['requests_per_s']:,.0f} req/s while profiled): each layer's share of"
-            " the server's own time. cProfile adds a fixed cost to every Python call, so"
-            " Python-heavy layers look larger than they are: compare shares."
-        ),
-        "",
-        "| layer | share |",
-        "|---|---:|",
+            "rpc-hub with every layer on, under cProfile (timing CPU, only while wrk loads it):"
+            " each layer's share of the server's own time. cProfile adds a fixed cost to every"
+            " Python call, so Python-heavy layers look larger than they are: compare shares."
+        )
     ]
-    lines += [
-        f"| {share['layer']} | {share['share']:.1%} |"
-        for share in profiled["layers"]
-        if share["share"] >= 0.005
-    ]
-    lines += ["", "| costliest functions (own time) | share |", "|---|---:|"]
-    lines += [f"| `{name}` | {share:.1%} |" for name, share in profiled["top"]]
+    for profiled in doc["profile"]:
+        lines += [
+            "",
+            f"| {profiled['scenario']}: layer"
+            f" ({profiled['requests_per_s']:,.0f} req/s while profiled) | share |",
+            "|---|---:|",
+        ]
+        lines += [
+            f"| {share['layer']} | {share['share']:.1%} |"
+            for share in profiled["layers"]
+            if share["share"] >= 0.005
+        ]
+        lines += ["", "| costliest functions (own time) | share |", "|---|---:|"]
+        lines += [f"| `{name}` | {share:.1%} |" for name, share in profiled["top"]]
     return "\n".join(lines)
 
 
@@ -191,6 +207,8 @@ def sections(doc: Doc) -> dict[str, str]:
         out[SCALE] = scale(doc)
     if doc.get("profile"):
         out[PROFILE] = profile(doc)
+    if doc.get("revisions"):
+        out[REVISIONS] = revisions(doc)
     return out
 
 

@@ -90,8 +90,10 @@ def running(
     log: Path,
     ready: tuple[str, int],
     poll_s: float = 0.1,
+    cwd: Path | None = None,
 ) -> Iterator[Server]:
-    """Run ``command`` (which takes ``--port``) until the block ends.
+    """Run ``command`` (which takes ``--port``) until the block ends, in ``cwd`` if given
+    (``python -m app`` there serves that directory's ``app``).
 
     ``ready`` is the (path, status) a GET answers once the server can take load; it is asked
     every ``poll_s``.
@@ -100,7 +102,10 @@ def running(
     with log.open("wb") as sink:
         started = time.perf_counter()
         process = subprocess.Popen(
-            pinned([*command, "--port", str(port)], cpu), stdout=sink, stderr=subprocess.STDOUT
+            pinned([*command, "--port", str(port)], cpu),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
         )
         try:
             _wait_ready(f"http://127.0.0.1:{port}{ready[0]}", ready[1], process, log, poll_s)

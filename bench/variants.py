@@ -76,6 +76,8 @@ class Variant:
     """Sent with every request (the bearer key)."""
     named_params: bool = False
     """The server takes params by name only."""
+    cwd: Path | None = None
+    """Where it runs: an older revision's tree (`bench.revisions`); None: here."""
 
     @property
     def slug(self) -> str:
@@ -118,6 +120,7 @@ def running(variants: Sequence[Variant], cpu: int | None, logs: Path) -> Iterato
                         cpu,
                         logs / f"{variant.slug}.log",
                         variant.ready,
+                        cwd=variant.cwd,
                     )
                 ),
             )
