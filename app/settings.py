@@ -63,8 +63,8 @@ class Settings:
 
     loop: Literal["auto", "uvloop", "asyncio"] = setting(
         "auto",
-        "Event loop: uvloop where it is installed (auto; about a tenth more calls per second), "
-        "or asyncio's own; uvloop where it is missing is a start-up error.",
+        "Event loop: uvloop where it is installed (auto; 5-15% less CPU per call in the "
+        "bench), or asyncio's own; uvloop where it is missing is a start-up error.",
     )
 
     # Logging
