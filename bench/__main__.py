@@ -214,16 +214,23 @@ def _compare(
     defaults when asked."""
     every = [variants.ceiling(), variants.defaults(), variants.all_layers(keys), *others]
     with variants.running(every, server_cpu, logs) as servers_up:
-        compared = [
-            *interleave.measure(servers_up, scenarios.single, plan, logs),
-            *interleave.measure(servers_up, functools.partial(scenarios.batch, 100), plan, logs),
-        ]
+        compared = _single_and_batch(servers_up, plan, logs)
         if not with_mix:
             return compared, []
         ceiling, ours = servers_up[0], servers_up[1]  # the mix runs on the defaults
         mix = asyncio.run(scenarios.mix(ours.server.url))
         mixed = interleave.measure([ceiling, ours], lambda _: mix, plan, logs)
     return compared, mixed
+
+
+def _single_and_batch(
+    servers_up: list[variants.Running], plan: interleave.Plan, logs: Path
+) -> list[Measured]:
+    """Single calls, then batches of 100, on every running server."""
+    return [
+        *interleave.measure(servers_up, scenarios.single, plan, logs),
+        *interleave.measure(servers_up, functools.partial(scenarios.batch, 100), plan, logs),
+    ]
 
 
 def _rows(compared: list[Measured], mixed: list[Measured]) -> list[Row]:
@@ -319,12 +326,7 @@ def _only_revisions(
         keys = variants.new_keys(logs)
         every = [variants.ceiling(), *revisions.variants(args.revisions, keys, logs)]
         with variants.running(every, server_cpu, logs) as servers_up:
-            compared = [
-                *interleave.measure(servers_up, scenarios.single, plan, logs),
-                *interleave.measure(
-                    servers_up, functools.partial(scenarios.batch, 100), plan, logs
-                ),
-            ]
+            compared = _single_and_batch(servers_up, plan, logs)
     extra = {"revisions": [asdict(m) for m in compared]}
     document = report.save([], settings, args.output or REVISIONS_RESULTS, (), extra)
     _publish(document, args)
