@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
-import logging
 import sys
 import threading
 from collections import OrderedDict
@@ -25,14 +24,11 @@ from typing import overload
 
 from app.weather import pack
 from app.weather.errors import CityNotFound
-from app.weather.folding import LAST_COMBINING_PLANE as _LAST_COMBINING_PLANE
 from app.weather.folding import fold
 from app.weather.models import CityInfo
 from app.weather.table import CityTable, encode
 
-__all__ = ["MIN_POPULATION", "_LAST_COMBINING_PLANE", "CityIndex", "fold", "load", "loaded"]
-
-log = logging.getLogger("app.weather")
+__all__ = ["MIN_POPULATION", "CityIndex", "fold", "load", "loaded"]
 
 MIN_POPULATION = pack.MIN_POPULATION
 SUGGESTIONS = 5

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.weather.cities import _LAST_COMBINING_PLANE, fold, load
+from app.weather.cities import fold, load
 from app.weather.errors import CityNotFound
+from app.weather.folding import LAST_COMBINING_PLANE
 from app.weather.models import CityInfo
 from tests.helpers.rpc import Client, error, result
 
@@ -39,7 +40,7 @@ def test_folding_ignores_case_accents_and_spacing(text: str, folded: str) -> Non
 
 def test_no_combining_mark_lies_beyond_the_folding_table() -> None:
     last = max(cp for cp in range(0x110000) if unicodedata.combining(chr(cp)))
-    assert last <= _LAST_COMBINING_PLANE
+    assert last <= LAST_COMBINING_PLANE
 
 
 def test_the_dataset_is_the_real_world() -> None:
