@@ -54,6 +54,7 @@ def run(variant: Variant, cpu: int | None, logs: Path, processes: int = 5) -> St
             logs / f"startup-{n}.log",
             variant.ready,
             poll_s=POLL_S,
+            cwd=variant.cwd,
         ) as server:
             ready.append(server.ready_s)
             answers = servers.post(server.url, WEATHER, variant.headers)
