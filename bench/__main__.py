@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import os
 import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -126,9 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         return _only_targets(plan, others, server_cpu, settings, args)
     costs = layers.measure()  # in process, before the servers load the machine
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
-        logs = Path(scratch)
-        keys = variants.new_keys(logs)
+    with _scratch() as (logs, keys):
         compared, mixed = _compare(plan, keys, others, server_cpu, logs, with_mix=True)
         rows += _rows(compared, mixed)
         booted = startup.run(variants.all_layers(keys), server_cpu, logs)
@@ -282,17 +282,13 @@ def _only_targets(
     args: argparse.Namespace,
 ) -> int:
     costs = layers.measure()  # in process, before the servers load the machine
-    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
-        logs = Path(scratch)
-        keys = variants.new_keys(logs)
+    with _scratch() as (logs, keys):
         compared, _ = _compare(plan, keys, others, server_cpu, logs, with_mix=False)
         booted = startup.run(variants.all_layers(keys), server_cpu, logs)
         profiled = _profiles(plan, keys, server_cpu, logs)
     goals = targets.evaluate(compared, SINGLE, BATCH, booted)
     extra = _targets_extra(compared, goals, booted, profiled)
-    document = report.save([], settings, args.output or TARGETS_RESULTS, costs, extra)
-    _publish(document, args)
-    return 0
+    return _save(settings, args, TARGETS_RESULTS, extra, costs)
 
 
 def _only_scale(
@@ -301,18 +297,14 @@ def _only_scale(
     settings: dict[str, object],
     args: argparse.Namespace,
 ) -> int:
-    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
-        logs = Path(scratch)
-        keys = variants.new_keys(logs)
+    with _scratch() as (logs, keys):
         scaled = scale.run(plan, keys, server_cpu, logs)
         spread = processes.run(plan.wrk_path, logs, args.seconds, args.connections, keys)
     extra = {
         "scale": [asdict(point) for point in scaled],
         "processes": [asdict(spread_run) for spread_run in spread],
     }
-    document = report.save([], settings, args.output or SCALE_RESULTS, (), extra)
-    _publish(document, args)
-    return 0
+    return _save(settings, args, SCALE_RESULTS, extra)
 
 
 def _only_revisions(
@@ -321,15 +313,31 @@ def _only_revisions(
     settings: dict[str, object],
     args: argparse.Namespace,
 ) -> int:
-    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
-        logs = Path(scratch)
-        keys = variants.new_keys(logs)
+    with _scratch() as (logs, keys):
         every = [variants.ceiling(), *revisions.variants(args.revisions, keys, logs)]
         with variants.running(every, server_cpu, logs) as servers_up:
             compared = _single_and_batch(servers_up, plan, logs)
     extra = {"revisions": [asdict(m) for m in compared]}
-    document = report.save([], settings, args.output or REVISIONS_RESULTS, (), extra)
-    _publish(document, args)
+    return _save(settings, args, REVISIONS_RESULTS, extra)
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[tuple[Path, variants.Keys]]:
+    """A directory for one part's logs, and a keys file with the bench's key in it."""
+    with tempfile.TemporaryDirectory(prefix="rpc-hub-bench-") as scratch:
+        logs = Path(scratch)
+        yield logs, variants.new_keys(logs)
+
+
+def _save(
+    settings: dict[str, object],
+    args: argparse.Namespace,
+    default: Path,
+    extra: Mapping[str, object],
+    costs: Sequence[layers.Cost] = (),
+) -> int:
+    """Save one part's results (to ``--output``, else ``default``) and publish them."""
+    _publish(report.save([], settings, args.output or default, costs, extra), args)
     return 0
 
 
